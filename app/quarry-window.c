@@ -1,0 +1,912 @@
+/* quarry-window.c
+ *
+ * Copyright 2026 The Quarry developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "quarry-bench.h"
+#include "quarry-browser-page.h"
+#include "quarry-demo.h"
+#include "quarry-importer.h"
+#include "quarry-problems-dialog.h"
+#include "quarry-sample-list.h"
+#include "quarry-viewer-page.h"
+#include "quarry-window.h"
+
+struct _QuarryWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  /* Template widgets */
+  AdwToastOverlay *toast_overlay;
+  AdwWindowTitle *window_title;
+  GtkWidget *back_button;
+  GtkWidget *import_button;
+  GtkWidget *details_button;
+  GtkRevealer *progress_revealer;
+  GtkLabel *progress_label;
+  GtkProgressBar *progress_bar;
+  GtkStack *stack;
+  GtkListBox *recent_list;
+  QuarryBrowserPage *browser_page;
+  QuarryViewerPage *viewer_page;
+  GtkProgressBar *demo_progress;
+  GMenu *recent_menu;
+
+  GSettings *settings;
+  QuarryStore *store;
+  QuarrySampleList *samples;
+
+  /* The running import or demo generation, if any. */
+  GCancellable *task_cancellable;
+  QuarryImporter *importer;
+  QuarryImporter *last_importer;
+  guint progress_timer;
+  guint demo_done;
+  guint demo_total;
+  gboolean generating;
+  gboolean viewing;
+  gboolean bench_started;
+};
+
+G_DEFINE_FINAL_TYPE (QuarryWindow, quarry_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static void update_page (QuarryWindow *self);
+
+static QuarryApplication *
+get_app (QuarryWindow *self)
+{
+  return QUARRY_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+}
+
+static void
+show_toast (QuarryWindow *self,
+            const char   *text)
+{
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+}
+
+static void
+show_error (QuarryWindow *self,
+            const char   *heading,
+            const char   *file,
+            const GError *error)
+{
+  g_autofree char *body = file ? g_strdup_printf ("%s\n\n%s", file, error->message)
+                               : g_strdup (error->message);
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
+
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* --- recent projects ---------------------------------------------------- */
+
+static GtkWidget *
+make_recent_row (const char *path)
+{
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *title = g_markup_escape_text (base, -1);
+  g_autofree char *subtitle = g_markup_escape_text (dir, -1);
+  GtkWidget *row = adw_action_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "win.open-recent");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (row), "s", path);
+  return row;
+}
+
+static void
+update_recent (QuarryWindow *self)
+{
+  g_auto(GStrv) recent = g_settings_get_strv (self->settings, "recent-projects");
+  GtkWidget *child;
+  guint n = 0;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->recent_list))) != NULL)
+    gtk_list_box_remove (self->recent_list, child);
+  g_menu_remove_all (self->recent_menu);
+
+  for (guint i = 0; recent[i] != NULL; i++)
+    {
+      g_autofree char *base = NULL;
+      g_autoptr(GMenuItem) item = NULL;
+
+      if (!g_file_test (recent[i], G_FILE_TEST_IS_REGULAR))
+        continue;
+      base = g_path_get_basename (recent[i]);
+      item = g_menu_item_new (base, NULL);
+      g_menu_item_set_action_and_target (item, "win.open-recent", "s", recent[i]);
+      g_menu_append_item (self->recent_menu, item);
+      gtk_list_box_append (self->recent_list, make_recent_row (recent[i]));
+      n++;
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->recent_list), n > 0);
+}
+
+/* --- pages --------------------------------------------------------------- */
+
+static gboolean
+filter_is_empty (QuarrySampleList *samples)
+{
+  const QuarrySampleFilter *filter = quarry_sample_list_get_filter (samples);
+
+  return (filter->text == NULL || filter->text[0] == '\0') && filter->status < 0
+         && filter->class_id == 0;
+}
+
+static void
+update_title (QuarryWindow *self)
+{
+  g_autofree char *title = NULL;
+  g_autofree char *dir = NULL;
+
+  if (self->store == NULL)
+    {
+      adw_window_title_set_title (self->window_title, _("Quarry"));
+      adw_window_title_set_subtitle (self->window_title, NULL);
+      return;
+    }
+  title = quarry_store_dup_title (self->store);
+  if (self->viewing)
+    {
+      adw_window_title_set_title (self->window_title,
+                                  quarry_viewer_page_get_title (self->viewer_page));
+      adw_window_title_set_subtitle (self->window_title, title);
+      return;
+    }
+  dir = g_path_get_dirname (quarry_store_get_path (self->store));
+  adw_window_title_set_title (self->window_title, title);
+  adw_window_title_set_subtitle (self->window_title, dir);
+}
+
+static void
+update_page (QuarryWindow *self)
+{
+  const char *page;
+
+  if (self->generating)
+    page = "generating";
+  else if (self->store == NULL)
+    page = "welcome";
+  else if (self->viewing)
+    page = "viewer";
+  else if (!quarry_sample_list_get_loading (self->samples)
+           && g_list_model_get_n_items (G_LIST_MODEL (self->samples)) == 0
+           && filter_is_empty (self->samples) && self->importer == NULL)
+    page = "empty";
+  else
+    page = "browser";
+
+  gtk_stack_set_visible_child_name (self->stack, page);
+  gtk_widget_set_visible (self->back_button, self->viewing);
+  gtk_widget_set_visible (self->import_button, self->store != NULL && !self->viewing);
+  gtk_widget_set_visible (self->details_button, g_str_equal (page, "browser"));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.import-folder",
+                                 self->store != NULL && self->task_cancellable == NULL);
+  update_title (self);
+}
+
+static void
+open_viewer (QuarryWindow *self,
+             guint         position)
+{
+  self->viewing = TRUE;
+  quarry_viewer_page_show (self->viewer_page, position);
+  update_page (self);
+  gtk_widget_grab_focus (GTK_WIDGET (self->viewer_page));
+}
+
+static void
+close_viewer (QuarryWindow *self)
+{
+  if (!self->viewing)
+    return;
+  self->viewing = FALSE;
+  update_page (self);
+  quarry_browser_page_select (self->browser_page,
+                              quarry_viewer_page_get_position (self->viewer_page));
+}
+
+static void
+on_open_sample (QuarryBrowserPage *page,
+                guint              position,
+                QuarryWindow      *self)
+{
+  open_viewer (self, position);
+}
+
+/* --- benchmark hooks ------------------------------------------------------ */
+
+static void
+bench_filter_done (QuarrySampleList *samples,
+                   GParamSpec       *pspec,
+                   QuarryWindow     *self)
+{
+  if (quarry_sample_list_get_loading (samples))
+    return;
+  quarry_bench_report ("filter-ms", quarry_sample_list_get_last_load_time (samples) / 1000.0,
+                       "ms");
+  quarry_bench_report ("filter-matches", g_list_model_get_n_items (G_LIST_MODEL (samples)),
+                       "images");
+  g_signal_handlers_disconnect_by_func (samples, bench_filter_done, self);
+  g_application_quit (G_APPLICATION (get_app (self)));
+}
+
+static gboolean
+bench_after_paint (gpointer user_data)
+{
+  QuarryWindow *self = user_data;
+  const char *filter = g_getenv ("QUARRY_BENCH_FILTER");
+
+  quarry_bench_report ("rss-mib", quarry_bench_rss_mib (), "MiB");
+  if (filter == NULL)
+    {
+      g_application_quit (G_APPLICATION (get_app (self)));
+      return G_SOURCE_REMOVE;
+    }
+  g_signal_connect (self->samples, "notify::loading", G_CALLBACK (bench_filter_done), self);
+  quarry_browser_page_set_search_text (self->browser_page, filter);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+bench_tick (GtkWidget     *widget,
+            GdkFrameClock *clock,
+            gpointer       user_data)
+{
+  QuarryWindow *self = user_data;
+
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->samples)) == 0)
+    return G_SOURCE_CONTINUE;
+  quarry_bench_report ("first-grid-paint-ms", quarry_bench_elapsed_ms (), "ms");
+  quarry_bench_report ("grid-items", g_list_model_get_n_items (G_LIST_MODEL (self->samples)),
+                       "images");
+  /* Let the visible thumbnails arrive before measuring memory. */
+  g_timeout_add_seconds (3, bench_after_paint, self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+maybe_start_bench (QuarryWindow *self)
+{
+  if (!quarry_bench_enabled () || self->bench_started)
+    return;
+  self->bench_started = TRUE;
+  gtk_widget_add_tick_callback (GTK_WIDGET (self->browser_page), bench_tick, self, NULL);
+}
+
+/* --- projects ------------------------------------------------------------- */
+
+static void
+on_samples_changed (QuarryWindow *self)
+{
+  update_page (self);
+}
+
+static void
+close_project (QuarryWindow *self)
+{
+  if (self->task_cancellable != NULL)
+    g_cancellable_cancel (self->task_cancellable);
+  self->viewing = FALSE;
+  quarry_browser_page_set_project (self->browser_page, NULL, NULL);
+  quarry_viewer_page_set_model (self->viewer_page, NULL);
+  if (self->samples != NULL)
+    g_signal_handlers_disconnect_by_data (self->samples, self);
+  g_clear_object (&self->samples);
+  g_clear_object (&self->store);
+  g_clear_object (&self->last_importer);
+}
+
+static void
+set_store (QuarryWindow *self,
+           QuarryStore  *store)
+{
+  close_project (self);
+  self->store = g_object_ref (store);
+  self->samples = quarry_sample_list_new (store);
+  g_signal_connect_swapped (self->samples, "notify::loading",
+                            G_CALLBACK (on_samples_changed), self);
+  quarry_browser_page_set_project (self->browser_page, store, self->samples);
+  quarry_viewer_page_set_model (self->viewer_page, G_LIST_MODEL (self->samples));
+  quarry_application_add_recent (get_app (self), quarry_store_get_path (store));
+  update_page (self);
+  maybe_start_bench (self);
+}
+
+void
+quarry_window_open_project (QuarryWindow *self,
+                            const char   *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QuarryStore) store = NULL;
+
+  g_return_if_fail (QUARRY_IS_WINDOW (self));
+
+  store = quarry_store_open (path, QUARRY_STORE_OPEN_DEFAULT, &error);
+  if (store == NULL)
+    {
+      show_error (self, g_error_matches (error, QUARRY_STORE_ERROR, QUARRY_STORE_ERROR_BUSY)
+                        ? _("Project Is in Use") : _("Cannot Open Project"),
+                  path, error);
+      return;
+    }
+  set_store (self, store);
+}
+
+gboolean
+quarry_window_has_project (QuarryWindow *self)
+{
+  g_return_val_if_fail (QUARRY_IS_WINDOW (self), FALSE);
+  return self->store != NULL || self->generating;
+}
+
+QuarryStore *
+quarry_window_get_store (QuarryWindow *self)
+{
+  g_return_val_if_fail (QUARRY_IS_WINDOW (self), NULL);
+  return self->store;
+}
+
+/* --- background tasks: progress ----------------------------------------------- */
+
+static gboolean
+update_import_progress (gpointer user_data)
+{
+  QuarryWindow *self = user_data;
+  QuarryImportProgress p;
+  g_autofree char *folder = NULL;
+  g_autofree char *text = NULL;
+
+  if (self->importer == NULL)
+    return G_SOURCE_CONTINUE;
+  quarry_importer_get_progress (self->importer, &p);
+  folder = g_path_get_basename (quarry_importer_get_folder (self->importer));
+  /* Translators: importing “folder”: 1200 files, 1100 new, 3 skipped */
+  text = g_strdup_printf (_("Importing “%s”: %u files, %u new, %u skipped"), folder,
+                          p.files_seen, p.added, p.skipped);
+  gtk_label_set_text (self->progress_label, text);
+  gtk_progress_bar_pulse (self->progress_bar);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+update_demo_progress (gpointer user_data)
+{
+  QuarryWindow *self = user_data;
+  guint done = g_atomic_int_get (&self->demo_done);
+  guint total = g_atomic_int_get (&self->demo_total);
+  g_autofree char *text = g_strdup_printf (_("%u of %u scenes"), done, total);
+
+  gtk_progress_bar_set_fraction (self->demo_progress, total ? (double) done / total : 0);
+  gtk_progress_bar_set_text (self->demo_progress, text);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+begin_task (QuarryWindow *self,
+            GSourceFunc   progress_func)
+{
+  self->task_cancellable = g_cancellable_new ();
+  self->progress_timer = g_timeout_add (150, progress_func, self);
+  progress_func (self);
+}
+
+static void
+end_task (QuarryWindow *self)
+{
+  g_clear_handle_id (&self->progress_timer, g_source_remove);
+  g_clear_object (&self->task_cancellable);
+  gtk_revealer_set_reveal_child (self->progress_revealer, FALSE);
+}
+
+/* --- import ---------------------------------------------------------------- */
+
+static void
+show_import_result (QuarryWindow   *self,
+                    QuarryImporter *importer)
+{
+  GArray *problems = quarry_importer_get_problems (importer);
+  QuarryImportProgress p;
+  g_autofree char *text = NULL;
+  AdwToast *toast;
+
+  quarry_importer_get_progress (importer, &p);
+  if (p.skipped > 0)
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u new images, %u file skipped",
+                                         "%u new images, %u files skipped", p.skipped),
+                            p.added, p.skipped);
+  else
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u new image imported",
+                                         "%u new images imported", p.added), p.added);
+  toast = adw_toast_new (text);
+  if (problems != NULL && problems->len > 0)
+    {
+      adw_toast_set_button_label (toast, _("_Details"));
+      adw_toast_set_action_name (toast, "win.show-import-problems");
+      adw_toast_set_timeout (toast, 10);
+    }
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static void
+import_done (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(QuarryWindow) self = user_data;
+  QuarryImporter *importer = QUARRY_IMPORTER (source);
+  g_autoptr(GError) error = NULL;
+
+  if (!quarry_importer_run_finish (importer, result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_toast (self, _("Import cancelled; images imported so far are kept"));
+      else
+        show_error (self, g_error_matches (error, QUARRY_STORE_ERROR, QUARRY_STORE_ERROR_BUSY)
+                          ? _("Project Is in Use") : _("Import Failed"),
+                    quarry_importer_get_folder (importer), error);
+    }
+  else
+    show_import_result (self, importer);
+
+  g_set_object (&self->last_importer, importer);
+  g_clear_object (&self->importer);
+  end_task (self);
+  if (self->samples != NULL)
+    quarry_sample_list_reload (self->samples);
+  update_page (self);
+}
+
+static void
+on_batch_committed (QuarryImporter *importer,
+                    QuarryWindow   *self)
+{
+  if (self->samples != NULL && self->importer == importer)
+    quarry_sample_list_reload (self->samples);
+}
+
+void
+quarry_window_import_folder (QuarryWindow *self,
+                             const char   *folder)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QuarryStore) writer = NULL;
+
+  g_return_if_fail (QUARRY_IS_WINDOW (self));
+
+  if (self->store == NULL)
+    {
+      show_toast (self, _("Create or open a project before importing images"));
+      return;
+    }
+  if (self->task_cancellable != NULL)
+    {
+      show_toast (self, _("Wait for the running import to finish"));
+      return;
+    }
+  /* The import writes through a connection of its own. */
+  writer = quarry_store_open (quarry_store_get_path (self->store), QUARRY_STORE_OPEN_DEFAULT,
+                              &error);
+  if (writer == NULL)
+    {
+      show_error (self, _("Import Failed"), quarry_store_get_path (self->store), error);
+      return;
+    }
+  self->importer = quarry_importer_new (writer, folder);
+  g_signal_connect_object (self->importer, "batch-committed",
+                           G_CALLBACK (on_batch_committed), self, 0);
+  begin_task (self, update_import_progress);
+  gtk_revealer_set_reveal_child (self->progress_revealer, TRUE);
+  quarry_importer_run_async (self->importer, self->task_cancellable, import_done,
+                             g_object_ref (self));
+  update_page (self);
+}
+
+/* --- demo ---------------------------------------------------------------- */
+
+static void
+on_demo_progress (guint    done,
+                  guint    total,
+                  gpointer user_data)
+{
+  QuarryWindow *self = user_data;
+
+  g_atomic_int_set (&self->demo_total, total);
+  g_atomic_int_set (&self->demo_done, done);
+}
+
+static guint
+demo_scene_count (void)
+{
+  const char *env = g_getenv ("QUARRY_DEMO_SCENES");
+  guint64 n = env ? g_ascii_strtoull (env, NULL, 10) : 0;
+
+  return n > 0 && n <= 1000000 ? (guint) n : QUARRY_DEMO_DEFAULT_SCENES;
+}
+
+static void
+generate_demo_thread (GTask        *task,
+                      gpointer      source,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
+{
+  const char *folder = task_data;
+  GError *error = NULL;
+
+  if (quarry_demo_generate (folder, demo_scene_count (), 1, on_demo_progress, source,
+                            cancellable, &error))
+    g_task_return_pointer (task, quarry_demo_get_project_path (folder), g_free);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+demo_done (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  QuarryWindow *self = QUARRY_WINDOW (source);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *project = g_task_propagate_pointer (G_TASK (result), &error);
+
+  self->generating = FALSE;
+  end_task (self);
+  if (project != NULL)
+    quarry_window_open_project (self, project);
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    show_error (self, _("Cannot Make the Demo Project"), g_task_get_task_data (G_TASK (result)),
+                error);
+  update_page (self);
+}
+
+void
+quarry_window_open_demo (QuarryWindow *self)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (QUARRY_IS_WINDOW (self));
+
+  if (self->task_cancellable != NULL)
+    {
+      show_toast (self, _("Wait for the running task to finish"));
+      return;
+    }
+  close_project (self);
+  self->generating = TRUE;
+  g_atomic_int_set (&self->demo_done, 0);
+  g_atomic_int_set (&self->demo_total, demo_scene_count ());
+  begin_task (self, update_demo_progress);
+  task = g_task_new (self, self->task_cancellable, demo_done, NULL);
+  g_task_set_task_data (task, quarry_demo_get_default_directory (), g_free);
+  g_task_run_in_thread (task, generate_demo_thread);
+  update_page (self);
+}
+
+/* --- file choosers and drops ------------------------------------------------ */
+
+static GtkFileFilter *
+project_filter (void)
+{
+  GtkFileFilter *filter = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (filter, _("Quarry Projects"));
+  gtk_file_filter_add_pattern (filter, "*.quarry");
+  gtk_file_filter_add_mime_type (filter, "application/x-quarry-project");
+  return filter;
+}
+
+static void
+on_chooser_response (GtkNativeDialog *chooser,
+                     int              response,
+                     QuarryWindow    *self)
+{
+  GtkFileChooserAction action = gtk_file_chooser_get_action (GTK_FILE_CHOOSER (chooser));
+  g_autoptr(GFile) file = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+  g_object_unref (chooser);
+  if (file == NULL || (path = g_file_get_path (file)) == NULL)
+    return;
+
+  if (action == GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER)
+    quarry_window_import_folder (self, path);
+  else if (action == GTK_FILE_CHOOSER_ACTION_OPEN)
+    quarry_window_open_project (self, path);
+  else
+    {
+      g_autoptr(QuarryStore) store = NULL;
+
+      if (!g_str_has_suffix (path, ".quarry"))
+        {
+          char *with_suffix = g_strconcat (path, ".quarry", NULL);
+          g_free (path);
+          path = with_suffix;
+        }
+      store = quarry_store_open (path, QUARRY_STORE_OPEN_CREATE, &error);
+      if (store == NULL)
+        show_error (self, _("Cannot Create Project"), path, error);
+      else
+        set_store (self, store);
+    }
+}
+
+static void
+run_chooser (QuarryWindow         *self,
+             const char           *title,
+             GtkFileChooserAction  action,
+             const char           *accept)
+{
+  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (title, GTK_WINDOW (self), action,
+                                                               accept, _("_Cancel"));
+
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  if (action != GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER)
+    gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), project_filter ());
+  if (action == GTK_FILE_CHOOSER_ACTION_SAVE)
+    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), _("Untitled.quarry"));
+  g_signal_connect (chooser, "response", G_CALLBACK (on_chooser_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static gboolean
+on_drop (GtkDropTarget *target,
+         const GValue  *value,
+         double         x,
+         double         y,
+         QuarryWindow  *self)
+{
+  GSList *files = g_value_get_boxed (value);
+
+  for (GSList *l = files; l != NULL; l = l->next)
+    {
+      g_autofree char *path = g_file_get_path (l->data);
+
+      if (path == NULL)
+        continue;
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        quarry_window_import_folder (self, path);
+      else if (g_str_has_suffix (path, ".quarry"))
+        quarry_window_open_project (self, path);
+      else
+        show_toast (self, _("Drop a folder of images or a Quarry project"));
+    }
+  return files != NULL;
+}
+
+/* --- actions ---------------------------------------------------------------- */
+
+static void
+new_project_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  run_chooser (QUARRY_WINDOW (widget), _("New Project"), GTK_FILE_CHOOSER_ACTION_SAVE,
+               _("_Create"));
+}
+
+static void
+open_project_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  run_chooser (QUARRY_WINDOW (widget), _("Open Project"), GTK_FILE_CHOOSER_ACTION_OPEN,
+               _("_Open"));
+}
+
+static void
+open_recent_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  quarry_window_open_project (QUARRY_WINDOW (widget), g_variant_get_string (param, NULL));
+}
+
+static void
+import_folder_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  run_chooser (QUARRY_WINDOW (widget), _("Import Folder"),
+               GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Import"));
+}
+
+static void
+cancel_task_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  QuarryWindow *self = QUARRY_WINDOW (widget);
+
+  if (self->task_cancellable != NULL)
+    g_cancellable_cancel (self->task_cancellable);
+}
+
+static void
+show_import_problems_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  QuarryWindow *self = QUARRY_WINDOW (widget);
+  GtkWidget *dialog;
+
+  if (self->last_importer == NULL)
+    return;
+  dialog = quarry_problems_dialog_new (GTK_WINDOW (self),
+                                       quarry_importer_get_folder (self->last_importer),
+                                       quarry_importer_get_problems (self->last_importer));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+close_viewer_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  close_viewer (QUARRY_WINDOW (widget));
+}
+
+static void
+focus_search_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  QuarryWindow *self = QUARRY_WINDOW (widget);
+
+  if (self->store == NULL)
+    return;
+  close_viewer (self);
+  quarry_browser_page_focus_search (self->browser_page);
+}
+
+static void
+on_viewer_title (QuarryWindow *self)
+{
+  update_title (self);
+}
+
+/* --- GObject ---------------------------------------------------------------- */
+
+static gboolean
+quarry_window_close_request (GtkWindow *window)
+{
+  QuarryWindow *self = QUARRY_WINDOW (window);
+  int width, height;
+
+  gtk_window_get_default_size (window, &width, &height);
+  g_settings_set_int (self->settings, "window-width", width);
+  g_settings_set_int (self->settings, "window-height", height);
+  g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
+  close_project (self);
+  return GTK_WINDOW_CLASS (quarry_window_parent_class)->close_request (window);
+}
+
+static void
+quarry_window_dispose (GObject *object)
+{
+  QuarryWindow *self = QUARRY_WINDOW (object);
+
+  close_project (self);
+  g_clear_handle_id (&self->progress_timer, g_source_remove);
+  g_clear_object (&self->task_cancellable);
+  g_clear_object (&self->importer);
+  gtk_widget_dispose_template (GTK_WIDGET (self), QUARRY_TYPE_WINDOW);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (quarry_window_parent_class)->dispose (object);
+}
+
+static void
+install_actions (GtkWidgetClass *widget_class)
+{
+  gtk_widget_class_install_action (widget_class, "win.new-project", NULL, new_project_action);
+  gtk_widget_class_install_action (widget_class, "win.open-project", NULL, open_project_action);
+  gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
+  gtk_widget_class_install_action (widget_class, "win.import-folder", NULL, import_folder_action);
+  gtk_widget_class_install_action (widget_class, "win.cancel-task", NULL, cancel_task_action);
+  gtk_widget_class_install_action (widget_class, "win.show-import-problems", NULL,
+                                   show_import_problems_action);
+  gtk_widget_class_install_action (widget_class, "win.close-viewer", NULL, close_viewer_action);
+  gtk_widget_class_install_action (widget_class, "win.focus-search", NULL, focus_search_action);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK,
+                                       "win.new-project", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK,
+                                       "win.open-project", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_i, GDK_CONTROL_MASK,
+                                       "win.import-folder", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
+                                       "win.focus-search", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.close-viewer", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK,
+                                       "window.close", NULL);
+}
+
+static void
+quarry_window_class_init (QuarryWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = quarry_window_dispose;
+  window_class->close_request = quarry_window_close_request;
+
+  g_type_ensure (QUARRY_TYPE_BROWSER_PAGE);
+  g_type_ensure (QUARRY_TYPE_VIEWER_PAGE);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/quarry/Quarry/quarry-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, QuarryWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, QuarryWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, QuarryWindow, back_button);
+  gtk_widget_class_bind_template_child (widget_class, QuarryWindow, import_button);
+  gtk_widget_class_bind_template_child (widget_class, QuarryWindow, details_button);
+  gtk_widget_class_bind_template_child (widget_class, QuarryWindow, progress_revealer);
+  gtk_widget_class_bind_template_child (widget_class, QuarryWindow, progress_label);
+  gtk_widget_class_bind_template_child (widget_class, QuarryWindow, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, QuarryWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, QuarryWindow, recent_list);
+  gtk_widget_class_bind_template_child (widget_class, QuarryWindow, browser_page);
+  gtk_widget_class_bind_template_child (widget_class, QuarryWindow, viewer_page);
+  gtk_widget_class_bind_template_child (widget_class, QuarryWindow, demo_progress);
+  gtk_widget_class_bind_template_child (widget_class, QuarryWindow, recent_menu);
+  install_actions (widget_class);
+}
+
+static void
+quarry_window_init (QuarryWindow *self)
+{
+  GtkDropTarget *drop;
+  g_autoptr(GAction) details = NULL;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->settings = g_settings_new (APP_ID);
+
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+
+  details = g_settings_create_action (self->settings, "show-details");
+  g_action_map_add_action (G_ACTION_MAP (self), details);
+
+  g_signal_connect (self->browser_page, "open-sample", G_CALLBACK (on_open_sample), self);
+  g_signal_connect_swapped (self->viewer_page, "notify::title", G_CALLBACK (on_viewer_title),
+                            self);
+  g_signal_connect_swapped (self->settings, "changed::recent-projects",
+                            G_CALLBACK (update_recent), self);
+
+  drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  g_signal_connect (drop, "drop", G_CALLBACK (on_drop), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+
+  update_recent (self);
+  update_page (self);
+}
+
+QuarryWindow *
+quarry_window_new (QuarryApplication *application)
+{
+  QuarryWindow *self = g_object_new (QUARRY_TYPE_WINDOW, "application", application, NULL);
+
+  quarry_browser_page_set_pool (self->browser_page,
+                                quarry_application_get_thumb_pool (application));
+  return self;
+}
+
+const char *
+quarry_window_get_page_name (QuarryWindow *self)
+{
+  g_return_val_if_fail (QUARRY_IS_WINDOW (self), NULL);
+  return gtk_stack_get_visible_child_name (self->stack);
+}
+
+GtkWidget *
+quarry_window_get_browser_page (QuarryWindow *self)
+{
+  g_return_val_if_fail (QUARRY_IS_WINDOW (self), NULL);
+  return GTK_WIDGET (self->browser_page);
+}
+
+GtkWidget *
+quarry_window_get_viewer_page (QuarryWindow *self)
+{
+  g_return_val_if_fail (QUARRY_IS_WINDOW (self), NULL);
+  return GTK_WIDGET (self->viewer_page);
+}

@@ -1,0 +1,230 @@
+/* test-window.c: the main window driven through its actions, under Xvfb.
+ *
+ * Copyright 2026 The Quarry developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+
+#include "display-utils.h"
+#include "quarry-application.h"
+#include "quarry-browser-page.h"
+#include "quarry-image-view.h"
+#include "quarry-viewer-page.h"
+#include "quarry-window.h"
+
+typedef struct
+{
+  QuarryWindow *window;
+  const char *page;
+  guint n_items;
+} PageWait;
+
+static GListModel *
+grid_model (QuarryWindow *window)
+{
+  QuarryBrowserPage *page = QUARRY_BROWSER_PAGE (quarry_window_get_browser_page (window));
+  return quarry_thumb_grid_get_model (quarry_browser_page_get_grid (page));
+}
+
+static gboolean
+page_ready (gpointer data)
+{
+  PageWait *wait = data;
+  GListModel *model = grid_model (wait->window);
+
+  return g_strcmp0 (quarry_window_get_page_name (wait->window), wait->page) == 0
+         && (wait->n_items == G_MAXUINT
+             || (model != NULL && g_list_model_get_n_items (model) == wait->n_items));
+}
+
+static void
+wait_for_page (QuarryWindow *window,
+               const char   *page,
+               guint         n_items)
+{
+  PageWait wait = { window, page, n_items };
+
+  if (!display_spin_until (page_ready, &wait, 20000))
+    g_error ("window shows page %s with %u items, expected %s with %u",
+             quarry_window_get_page_name (window),
+             grid_model (window) ? g_list_model_get_n_items (grid_model (window)) : 0,
+             page, n_items);
+}
+
+static gboolean
+viewer_has_image (gpointer data)
+{
+  QuarryViewerPage *viewer = QUARRY_VIEWER_PAGE (quarry_window_get_viewer_page (data));
+  return quarry_image_view_get_texture (quarry_viewer_page_get_view (viewer)) != NULL;
+}
+
+static QuarryApplication *
+make_app (void)
+{
+  QuarryApplication *app = quarry_application_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_application_set_flags (G_APPLICATION (app),
+                           G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  return app;
+}
+
+static QuarryWindow *
+make_window (QuarryApplication *app)
+{
+  QuarryWindow *window = quarry_window_new (app);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
+  gtk_window_present (GTK_WINDOW (window));
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
+  return window;
+}
+
+static void
+test_browse_filter_view (void)
+{
+  g_autofree char *folder = NULL;
+  g_autofree char *project = display_make_project (50, 320, 200, &folder);
+  g_autoptr(QuarryApplication) app = make_app ();
+  QuarryWindow *window = make_window (app);
+  QuarryBrowserPage *browser = QUARRY_BROWSER_PAGE (quarry_window_get_browser_page (window));
+  QuarryViewerPage *viewer = QUARRY_VIEWER_PAGE (quarry_window_get_viewer_page (window));
+  QuarryThumbGrid *grid = quarry_browser_page_get_grid (browser);
+  g_autoptr(GdkTexture) shot = NULL;
+  g_auto(GStrv) recent = NULL;
+
+  g_assert_cmpstr (quarry_window_get_page_name (window), ==, "welcome");
+  quarry_window_open_project (window, project);
+  wait_for_page (window, "browser", 50);
+  display_spin (500);
+  shot = display_render (GTK_WIDGET (window));
+  display_save (shot, "window-browser");
+
+  /* The project is remembered. */
+  recent = g_settings_get_strv (quarry_application_get_settings (app), "recent-projects");
+  g_assert_cmpstr (recent[0], ==, project);
+
+  /* Free-text filter: "frame 0001" matches frame 00010 .. 00019. */
+  quarry_browser_page_set_search_text (browser, "FRAME 0001");
+  wait_for_page (window, "browser", 10);
+  quarry_browser_page_set_search_text (browser, "no such frame");
+  wait_for_page (window, "browser", 0);
+  quarry_browser_page_set_search_text (browser, "");
+  wait_for_page (window, "browser", 50);
+
+  /* Open the third image, step to the next, go back to the grid. */
+  g_signal_emit_by_name (grid, "activate", 2);
+  wait_for_page (window, "viewer", 50);
+  g_assert_cmpuint (quarry_viewer_page_get_position (viewer), ==, 2);
+  g_assert_cmpstr (quarry_viewer_page_get_title (viewer), ==, "frame 00002.jpg");
+  g_assert_true (display_spin_until (viewer_has_image, window, 10000));
+  gtk_widget_activate_action (GTK_WIDGET (viewer), "viewer.next", NULL);
+  g_assert_cmpuint (quarry_viewer_page_get_position (viewer), ==, 3);
+  g_assert_cmpstr (quarry_viewer_page_get_title (viewer), ==, "frame 00003.jpg");
+  g_assert_true (display_spin_until (viewer_has_image, window, 10000));
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
+  g_clear_object (&shot);
+  shot = display_render (GTK_WIDGET (window));
+  display_save (shot, "window-viewer");
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.close-viewer", NULL);
+  wait_for_page (window, "browser", 50);
+  g_assert_cmpuint (gtk_single_selection_get_selected (quarry_thumb_grid_get_selection (grid)),
+                    ==, 3);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  display_spin (100);
+  display_remove_tree (folder);
+}
+
+static void
+test_empty_then_import (void)
+{
+  g_autofree char *folder = NULL;
+  g_autofree char *source = display_make_project (12, 64, 64, &folder);
+  g_autofree char *images = g_build_filename (folder, "images", NULL);
+  g_autofree char *empty = g_build_filename (folder, "empty.quarry", NULL);
+  g_autoptr(QuarryApplication) app = make_app ();
+  g_autoptr(QuarryStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  QuarryWindow *window;
+
+  store = quarry_store_open (empty, QUARRY_STORE_OPEN_CREATE, &error);
+  g_assert_no_error (error);
+  g_clear_object (&store);
+
+  window = make_window (app);
+  quarry_window_open_project (window, empty);
+  wait_for_page (window, "empty", 0);
+  quarry_window_import_folder (window, images);
+  wait_for_page (window, "browser", 12);
+
+  /* Importing the same folder again adds nothing. */
+  quarry_window_import_folder (window, images);
+  display_spin (1000);
+  wait_for_page (window, "browser", 12);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  display_spin (100);
+  display_remove_tree (folder);
+}
+
+static gboolean
+has_message_dialog (gpointer data)
+{
+  g_autoptr(GListModel) toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+      if (ADW_IS_MESSAGE_DIALOG (window))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+test_bad_project_reports_error (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("quarry-bad-XXXXXX", &error);
+  g_autofree char *bad = g_build_filename (dir, "notes.quarry", NULL);
+  g_autoptr(QuarryApplication) app = make_app ();
+  QuarryWindow *window;
+
+  g_assert_no_error (error);
+  g_assert_true (g_file_set_contents (bad, "this is not a project\n", -1, NULL));
+  window = make_window (app);
+  quarry_window_open_project (window, bad);
+  g_assert_true (display_spin_until (has_message_dialog, NULL, 5000));
+  g_assert_cmpstr (quarry_window_get_page_name (window), ==, "welcome");
+  g_assert_false (quarry_window_has_project (window));
+
+  /* The file is left as it was. */
+  {
+    g_autofree char *contents = NULL;
+    g_assert_true (g_file_get_contents (bad, &contents, NULL, NULL));
+    g_assert_cmpstr (contents, ==, "this is not a project\n");
+  }
+  gtk_window_destroy (GTK_WINDOW (window));
+  display_spin (100);
+  display_remove_tree (dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  g_test_add_func ("/quarry/window/browse-filter-view", test_browse_filter_view);
+  g_test_add_func ("/quarry/window/empty-then-import", test_empty_then_import);
+  g_test_add_func ("/quarry/window/bad-project", test_bad_project_reports_error);
+  return g_test_run ();
+}

@@ -1,0 +1,343 @@
+/* quarry-thumb-cell.c
+ *
+ * Copyright 2026 The Quarry developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "quarry-thumb-cell.h"
+
+#define CAPTION_HEIGHT 22
+#define PADDING 4
+
+struct _QuarryThumbCell
+{
+  GtkWidget parent_instance;
+
+  QuarrySample *sample;
+  GdkTexture *texture;
+  GCancellable *request;
+  PangoLayout *layout;
+  int size;
+};
+
+G_DEFINE_FINAL_TYPE (QuarryThumbCell, quarry_thumb_cell, GTK_TYPE_WIDGET)
+
+static const GdkRGBA status_colors[QUARRY_N_STATUSES] = {
+  { 0.60, 0.60, 0.60, 0.0 },  /* new: not drawn */
+  { 0.21, 0.52, 0.89, 1.0 },  /* in progress: blue */
+  { 0.96, 0.76, 0.07, 1.0 },  /* submitted: yellow */
+  { 0.18, 0.76, 0.49, 1.0 },  /* accepted: green */
+  { 0.88, 0.11, 0.14, 1.0 },  /* rejected: red */
+};
+
+GdkTexture *
+quarry_texture_new_for_image (QuarryImage *image)
+{
+  GdkMemoryFormat format = image->channels == 4 ? GDK_MEMORY_R8G8B8A8 : GDK_MEMORY_R8G8B8;
+
+  return gdk_memory_texture_new (image->width, image->height, format, image->bytes,
+                                 image->stride);
+}
+
+static void
+update_accessible (QuarryThumbCell *self)
+{
+  const char *name = self->sample ? quarry_sample_get_name (self->sample) : "";
+  g_autofree char *description = NULL;
+
+  if (self->sample)
+    {
+      QuarrySampleStatus status = quarry_sample_get_status (self->sample);
+      guint n_shapes = quarry_sample_get_n_shapes (self->sample);
+
+      description = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s, %u shape",
+                                                  "%s, %u shapes", n_shapes),
+                                     quarry_sample_status_get_label (status), n_shapes);
+    }
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, name,
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  description ? description : "",
+                                  -1);
+}
+
+static void
+quarry_thumb_cell_measure (GtkWidget      *widget,
+                           GtkOrientation  orientation,
+                           int             for_size,
+                           int            *minimum,
+                           int            *natural,
+                           int            *minimum_baseline,
+                           int            *natural_baseline)
+{
+  QuarryThumbCell *self = QUARRY_THUMB_CELL (widget);
+
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    *minimum = *natural = self->size;
+  else
+    *minimum = *natural = self->size + CAPTION_HEIGHT;
+}
+
+static void
+append_rounded_color (GtkSnapshot           *snapshot,
+                      const graphene_rect_t *rect,
+                      float                  radius,
+                      const GdkRGBA         *color)
+{
+  GskRoundedRect rounded;
+
+  gsk_rounded_rect_init_from_rect (&rounded, rect, radius);
+  gtk_snapshot_push_rounded_clip (snapshot, &rounded);
+  gtk_snapshot_append_color (snapshot, color, rect);
+  gtk_snapshot_pop (snapshot);
+}
+
+static void
+snapshot_thumbnail (QuarryThumbCell *self,
+                    GtkSnapshot     *snapshot,
+                    const GdkRGBA   *fg)
+{
+  float box = self->size - 2 * PADDING;
+  float w, h;
+  graphene_rect_t rect;
+
+  if (self->texture == NULL)
+    {
+      GdkRGBA placeholder = { fg->red, fg->green, fg->blue, 0.08 };
+      float pw = box, ph = box;
+
+      if (self->sample && quarry_sample_get_width (self->sample) > 0)
+        {
+          float aspect = (float) quarry_sample_get_width (self->sample)
+                         / MAX (1u, quarry_sample_get_height (self->sample));
+          if (aspect >= 1)
+            ph = box / aspect;
+          else
+            pw = box * aspect;
+        }
+      rect = GRAPHENE_RECT_INIT (PADDING + (box - pw) / 2, PADDING + (box - ph) / 2, pw, ph);
+      append_rounded_color (snapshot, &rect, 4, &placeholder);
+      return;
+    }
+
+  w = gdk_texture_get_width (self->texture);
+  h = gdk_texture_get_height (self->texture);
+  if (w >= h)
+    {
+      h = box * h / w;
+      w = box;
+    }
+  else
+    {
+      w = box * w / h;
+      h = box;
+    }
+  rect = GRAPHENE_RECT_INIT (PADDING + (box - w) / 2, PADDING + (box - h) / 2, w, h);
+  gtk_snapshot_append_texture (snapshot, self->texture, &rect);
+}
+
+static void
+snapshot_badges (QuarryThumbCell *self,
+                 GtkSnapshot     *snapshot)
+{
+  QuarrySampleStatus status;
+  guint n_shapes;
+
+  if (self->sample == NULL)
+    return;
+
+  status = quarry_sample_get_status (self->sample);
+  if (status != QUARRY_STATUS_NEW && status < QUARRY_N_STATUSES)
+    {
+      graphene_rect_t dot = GRAPHENE_RECT_INIT (PADDING + 5, PADDING + 5, 12, 12);
+      GdkRGBA ring = { 1, 1, 1, 0.9 };
+      graphene_rect_t outer = GRAPHENE_RECT_INIT (PADDING + 4, PADDING + 4, 14, 14);
+
+      append_rounded_color (snapshot, &outer, 7, &ring);
+      append_rounded_color (snapshot, &dot, 6, &status_colors[status]);
+    }
+
+  n_shapes = quarry_sample_get_n_shapes (self->sample);
+  if (n_shapes > 0)
+    {
+      g_autofree char *text = g_strdup_printf ("%u", n_shapes);
+      PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), text);
+      PangoRectangle ink;
+      GdkRGBA back = { 0, 0, 0, 0.65 };
+      GdkRGBA white = { 1, 1, 1, 1 };
+      graphene_rect_t pill;
+
+      pango_layout_get_pixel_extents (layout, NULL, &ink);
+      pill = GRAPHENE_RECT_INIT (self->size - PADDING - ink.width - 14, PADDING + 4,
+                                 ink.width + 10, ink.height + 2);
+      append_rounded_color (snapshot, &pill, (ink.height + 2) / 2.0f, &back);
+      gtk_snapshot_save (snapshot);
+      gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (pill.origin.x + 5, pill.origin.y + 1));
+      gtk_snapshot_append_layout (snapshot, layout, &white);
+      gtk_snapshot_restore (snapshot);
+      g_object_unref (layout);
+    }
+}
+
+static void
+snapshot_caption (QuarryThumbCell *self,
+                  GtkSnapshot     *snapshot,
+                  const GdkRGBA   *fg)
+{
+  int height;
+
+  if (self->sample == NULL)
+    return;
+
+  if (self->layout == NULL)
+    {
+      self->layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
+      pango_layout_set_ellipsize (self->layout, PANGO_ELLIPSIZE_MIDDLE);
+      pango_layout_set_alignment (self->layout, PANGO_ALIGN_CENTER);
+      pango_layout_set_single_paragraph_mode (self->layout, TRUE);
+    }
+  pango_layout_set_text (self->layout, quarry_sample_get_name (self->sample), -1);
+  pango_layout_set_width (self->layout, (self->size - 2 * PADDING) * PANGO_SCALE);
+  pango_layout_get_pixel_size (self->layout, NULL, &height);
+
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot,
+                          &GRAPHENE_POINT_INIT (PADDING,
+                                                self->size + (CAPTION_HEIGHT - height) / 2.0f));
+  gtk_snapshot_append_layout (snapshot, self->layout, fg);
+  gtk_snapshot_restore (snapshot);
+}
+
+static void
+quarry_thumb_cell_snapshot (GtkWidget   *widget,
+                            GtkSnapshot *snapshot)
+{
+  QuarryThumbCell *self = QUARRY_THUMB_CELL (widget);
+  GdkRGBA fg;
+
+  gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
+  snapshot_thumbnail (self, snapshot, &fg);
+  snapshot_badges (self, snapshot);
+  snapshot_caption (self, snapshot, &fg);
+}
+
+static void
+quarry_thumb_cell_css_changed (GtkWidget         *widget,
+                               GtkCssStyleChange *change)
+{
+  QuarryThumbCell *self = QUARRY_THUMB_CELL (widget);
+
+  GTK_WIDGET_CLASS (quarry_thumb_cell_parent_class)->css_changed (widget, change);
+  g_clear_object (&self->layout);
+}
+
+static void
+quarry_thumb_cell_dispose (GObject *object)
+{
+  QuarryThumbCell *self = QUARRY_THUMB_CELL (object);
+
+  quarry_thumb_cell_set_request (self, NULL);
+  g_clear_object (&self->sample);
+  g_clear_object (&self->texture);
+  g_clear_object (&self->layout);
+
+  G_OBJECT_CLASS (quarry_thumb_cell_parent_class)->dispose (object);
+}
+
+static void
+quarry_thumb_cell_class_init (QuarryThumbCellClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = quarry_thumb_cell_dispose;
+  widget_class->measure = quarry_thumb_cell_measure;
+  widget_class->snapshot = quarry_thumb_cell_snapshot;
+  widget_class->css_changed = quarry_thumb_cell_css_changed;
+
+  gtk_widget_class_set_css_name (widget_class, "thumbcell");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+}
+
+static void
+quarry_thumb_cell_init (QuarryThumbCell *self)
+{
+  self->size = 160;
+}
+
+GtkWidget *
+quarry_thumb_cell_new (void)
+{
+  return g_object_new (QUARRY_TYPE_THUMB_CELL, NULL);
+}
+
+void
+quarry_thumb_cell_set_sample (QuarryThumbCell *self,
+                              QuarrySample    *sample)
+{
+  g_return_if_fail (QUARRY_IS_THUMB_CELL (self));
+
+  if (g_set_object (&self->sample, sample))
+    {
+      update_accessible (self);
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+    }
+}
+
+QuarrySample *
+quarry_thumb_cell_get_sample (QuarryThumbCell *self)
+{
+  g_return_val_if_fail (QUARRY_IS_THUMB_CELL (self), NULL);
+  return self->sample;
+}
+
+void
+quarry_thumb_cell_set_texture (QuarryThumbCell *self,
+                               GdkTexture      *texture)
+{
+  g_return_if_fail (QUARRY_IS_THUMB_CELL (self));
+
+  if (g_set_object (&self->texture, texture))
+    gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+GdkTexture *
+quarry_thumb_cell_get_texture (QuarryThumbCell *self)
+{
+  g_return_val_if_fail (QUARRY_IS_THUMB_CELL (self), NULL);
+  return self->texture;
+}
+
+void
+quarry_thumb_cell_set_size (QuarryThumbCell *self,
+                            int              size)
+{
+  g_return_if_fail (QUARRY_IS_THUMB_CELL (self));
+
+  size = CLAMP (size, 32, 512);
+  if (size == self->size)
+    return;
+  self->size = size;
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+}
+
+int
+quarry_thumb_cell_get_size (QuarryThumbCell *self)
+{
+  g_return_val_if_fail (QUARRY_IS_THUMB_CELL (self), 0);
+  return self->size;
+}
+
+void
+quarry_thumb_cell_set_request (QuarryThumbCell *self,
+                               GCancellable    *cancellable)
+{
+  g_return_if_fail (QUARRY_IS_THUMB_CELL (self));
+
+  if (self->request != NULL)
+    g_cancellable_cancel (self->request);
+  g_set_object (&self->request, cancellable);
+}

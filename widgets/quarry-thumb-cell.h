@@ -1,0 +1,35 @@
+/* quarry-thumb-cell.h: one fixed-size cell of the thumbnail grid.
+ *
+ * Draws the thumbnail texture (or a placeholder) centred in a square, the file name
+ * under it, a status dot and a shape count.  It holds no data beyond what it shows.
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "quarry-sample.h"
+
+G_BEGIN_DECLS
+
+#define QUARRY_TYPE_THUMB_CELL (quarry_thumb_cell_get_type ())
+G_DECLARE_FINAL_TYPE (QuarryThumbCell, quarry_thumb_cell, QUARRY, THUMB_CELL, GtkWidget)
+
+GtkWidget    *quarry_thumb_cell_new           (void);
+void          quarry_thumb_cell_set_sample    (QuarryThumbCell *self,
+                                               QuarrySample    *sample);
+QuarrySample *quarry_thumb_cell_get_sample    (QuarryThumbCell *self);
+void          quarry_thumb_cell_set_texture   (QuarryThumbCell *self,
+                                               GdkTexture      *texture);
+GdkTexture   *quarry_thumb_cell_get_texture   (QuarryThumbCell *self);
+/* The thumbnail square's side in pixels; the caption adds a line below. */
+void          quarry_thumb_cell_set_size      (QuarryThumbCell *self,
+                                               int              size);
+int           quarry_thumb_cell_get_size      (QuarryThumbCell *self);
+/* Replaces (and cancels) the pending thumbnail request of the cell. */
+void          quarry_thumb_cell_set_request   (QuarryThumbCell *self,
+                                               GCancellable    *cancellable);
+
+/* Wraps pixels in a texture without copying them. */
+GdkTexture   *quarry_texture_new_for_image    (QuarryImage     *image);
+
+G_END_DECLS

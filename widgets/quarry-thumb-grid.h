@@ -1,0 +1,36 @@
+/* quarry-thumb-grid.h: the scrolling thumbnail grid over a GListModel of QuarrySample.
+ *
+ * A GtkGridView of fixed-size QuarryThumbCells.  Thumbnails come from a QuarryThumbPool:
+ * a bound cell takes a memory hit at once or asks the pool, telling it the position so
+ * visible cells are served first; an unbound cell cancels its request.
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "quarry-thumb-pool.h"
+
+G_BEGIN_DECLS
+
+#define QUARRY_TYPE_THUMB_GRID (quarry_thumb_grid_get_type ())
+G_DECLARE_FINAL_TYPE (QuarryThumbGrid, quarry_thumb_grid, QUARRY, THUMB_GRID, GtkWidget)
+
+GtkWidget          *quarry_thumb_grid_new            (void);
+void                quarry_thumb_grid_set_model      (QuarryThumbGrid *self,
+                                                      GListModel      *model);
+GListModel         *quarry_thumb_grid_get_model      (QuarryThumbGrid *self);
+void                quarry_thumb_grid_set_pool       (QuarryThumbGrid *self,
+                                                      QuarryThumbPool *pool);
+void                quarry_thumb_grid_set_cell_size  (QuarryThumbGrid *self,
+                                                      int              size);
+int                 quarry_thumb_grid_get_cell_size  (QuarryThumbGrid *self);
+GtkSingleSelection *quarry_thumb_grid_get_selection  (QuarryThumbGrid *self);
+GtkWidget          *quarry_thumb_grid_get_view       (QuarryThumbGrid *self);
+void                quarry_thumb_grid_scroll_to      (QuarryThumbGrid *self,
+                                                      guint            position);
+/* Positions currently on screen; FALSE when nothing is. */
+gboolean            quarry_thumb_grid_get_visible_range (QuarryThumbGrid *self,
+                                                      guint           *first,
+                                                      guint           *last);
+
+G_END_DECLS
