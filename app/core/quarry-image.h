@@ -81,6 +81,14 @@ gboolean         quarry_image_probe_data              (const guint8   *data,
                                                        QuarryImageInfo *info,
                                                        GError        **error);
 
+/* Cheap completeness check for an import: a JPEG should end with EOI (FF D9, padding
+ * allowed), a PNG with its IEND chunk.  Only when the end looks wrong (a cut file, or a
+ * trailer such as a motion photo's video) is the image decoded, at 1/8 scale, to tell the
+ * two apart.  Fails with QUARRY_IMAGE_ERROR_TRUNCATED or the decoder's error. */
+gboolean         quarry_image_check_complete_file     (const char     *path,
+                                                       QuarryMediaKind kind,
+                                                       GError        **error);
+
 QuarryImage     *quarry_image_new                     (guint           width,
                                                        guint           height,
                                                        guint           channels);

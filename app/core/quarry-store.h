@@ -54,7 +54,7 @@ typedef enum
 
 typedef enum
 {
-  QUARRY_SORT_NAME = 0,
+  QUARRY_SORT_NAME = 0,  /* relative path: folder, then file name; case and accents ignored */
   QUARRY_SORT_DATE,   /* file modification time */
   QUARRY_SORT_SIZE,   /* bytes */
   QUARRY_SORT_ADDED,  /* import order */

@@ -1,0 +1,2124 @@
+/* quarry-store.c: the project file (SQLite).
+ *
+ * SQL is kept to the portable subset described in docs/store-design.md: ?NNN parameters
+ * numbered without gaps, ON CONFLICT upserts, RETURNING on plain INSERT/UPDATE only,
+ * int64 microsecond times, 0/1 booleans, STRICT tables and batches of at most 1000 rows.
+ *
+ * Locking: one connection (SQLITE_OPEN_FULLMUTEX) plus a recursive mutex taken by every
+ * public call, so prepared statements and the transaction depth are never shared between
+ * threads.  quarry_store_begin() keeps the mutex until commit() or rollback(), so other
+ * threads wait instead of writing into someone else's group.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+
+#include "quarry-store-private.h"
+
+/* "QRRY" (0x51525259), stamped in the SQLite header. */
+#define QUARRY_APPLICATION_ID 1364349529
+#define PUT_CHUNK_MAX 1000
+#define ROWS_PER_CANCEL_CHECK 1000
+#define PROGRESS_OPCODES 1000
+
+struct _QuarryStore
+{
+  GObject parent_instance;
+
+  GRecMutex lock;
+  sqlite3 *db;
+  GHashTable *statements;      /* SQL text -> sqlite3_stmt, prepared once */
+  char *path;
+  char *actor;
+  guint busy_timeout;
+  guint depth;                 /* open writes: begin() groups, then savepoints */
+  gboolean aborted;            /* SQLite rolled the whole group back after an error */
+  gboolean read_only;
+  GCancellable *cancellable;   /* of the running query, seen by the progress handler */
+};
+
+G_DEFINE_FINAL_TYPE (QuarryStore, quarry_store, G_TYPE_OBJECT)
+G_DEFINE_QUARK (quarry-store-error-quark, quarry_store_error)
+
+/* A cached statement: the cleanup resets it for the next user instead of freeing it. */
+typedef sqlite3_stmt CachedStmt;
+
+static void
+cached_stmt_release (CachedStmt *stmt)
+{
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CachedStmt, cached_stmt_release)
+
+static const char schema_v1[] =
+  "CREATE TABLE meta ("
+  "  key TEXT PRIMARY KEY,"
+  "  value TEXT NOT NULL) STRICT;"
+  "CREATE TABLE source ("
+  "  id INTEGER PRIMARY KEY,"
+  "  root TEXT NOT NULL UNIQUE,"
+  "  kind TEXT NOT NULL DEFAULT 'folder',"
+  "  created_us INTEGER NOT NULL,"
+  "  version INTEGER NOT NULL DEFAULT 1) STRICT;"
+  "CREATE TABLE sequence ("
+  "  id INTEGER PRIMARY KEY,"
+  "  source_id INTEGER NOT NULL REFERENCES source (id),"
+  "  name TEXT NOT NULL,"
+  "  UNIQUE (source_id, name)) STRICT;"
+  "CREATE TABLE sample_status ("
+  "  id INTEGER PRIMARY KEY,"
+  "  name TEXT NOT NULL UNIQUE) STRICT;"
+  "INSERT INTO sample_status (id, name) VALUES"
+  "  (0, 'new'), (1, 'in_progress'), (2, 'submitted'), (3, 'accepted'), (4, 'rejected');"
+  "CREATE TABLE sample ("
+  "  id INTEGER PRIMARY KEY,"
+  "  source_id INTEGER NOT NULL REFERENCES source (id),"
+  "  relpath TEXT NOT NULL,"
+  "  name TEXT NOT NULL,"
+  "  path_key TEXT NOT NULL,"
+  "  size INTEGER NOT NULL,"
+  "  mtime_us INTEGER NOT NULL,"
+  "  width INTEGER NOT NULL,"
+  "  height INTEGER NOT NULL,"
+  "  orientation INTEGER NOT NULL DEFAULT 1,"
+  "  media_kind TEXT NOT NULL,"
+  "  sequence_id INTEGER REFERENCES sequence (id),"
+  "  timestamp_us INTEGER,"
+  "  status INTEGER NOT NULL DEFAULT 0 REFERENCES sample_status (id),"
+  "  added_us INTEGER NOT NULL,"
+  "  version INTEGER NOT NULL DEFAULT 1,"
+  "  UNIQUE (source_id, relpath)) STRICT;"
+  "CREATE INDEX sample_path_idx ON sample (path_key, relpath);"
+  "CREATE INDEX sample_mtime_idx ON sample (mtime_us);"
+  "CREATE INDEX sample_size_idx ON sample (size);"
+  "CREATE INDEX sample_status_idx ON sample (status);"
+  "CREATE INDEX sample_sequence_idx ON sample (sequence_id);"
+  "CREATE TABLE label_class ("
+  "  id INTEGER PRIMARY KEY,"
+  "  name TEXT NOT NULL UNIQUE,"
+  "  color TEXT NOT NULL,"
+  "  hotkey TEXT,"
+  "  created_us INTEGER NOT NULL,"
+  "  version INTEGER NOT NULL DEFAULT 1) STRICT;"
+  "CREATE TABLE annotation ("
+  "  id BLOB PRIMARY KEY,"
+  "  sample_id INTEGER NOT NULL REFERENCES sample (id) ON DELETE CASCADE,"
+  "  class_id INTEGER REFERENCES label_class (id),"
+  "  kind TEXT NOT NULL,"
+  "  geometry TEXT NOT NULL,"
+  "  attributes TEXT,"
+  "  author TEXT NOT NULL,"
+  "  created_us INTEGER NOT NULL,"
+  "  updated_us INTEGER NOT NULL,"
+  "  version INTEGER NOT NULL DEFAULT 1) STRICT;"
+  "CREATE INDEX annotation_sample_idx ON annotation (sample_id);"
+  "CREATE INDEX annotation_class_idx ON annotation (class_id, sample_id);"
+  "CREATE TABLE event ("
+  "  id INTEGER PRIMARY KEY,"
+  "  ts_us INTEGER NOT NULL,"
+  "  actor TEXT NOT NULL,"
+  "  kind TEXT NOT NULL,"
+  "  sample_id INTEGER,"
+  "  body TEXT) STRICT;"
+  "CREATE INDEX event_sample_idx ON event (sample_id);"
+  "CREATE TRIGGER event_no_update BEFORE UPDATE ON event"
+  "  BEGIN SELECT RAISE (ABORT, 'event log is append-only'); END;"
+  "CREATE TRIGGER event_no_delete BEFORE DELETE ON event"
+  "  BEGIN SELECT RAISE (ABORT, 'event log is append-only'); END;"
+  "PRAGMA application_id = " G_STRINGIFY (QUARRY_APPLICATION_ID) ";";
+
+static const QuarryMigration migrations[] = {
+  { 1, schema_v1 },
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == QUARRY_STORE_SCHEMA_VERSION);
+
+static const char *status_names[QUARRY_N_STATUSES] = {
+  "new", "in_progress", "submitted", "accepted", "rejected",
+};
+
+static const char *class_palette[] = {
+  "#e01b24", "#3584e4", "#33d17a", "#f6d32d", "#9141ac",
+  "#ff7800", "#2ec27e", "#c061cb", "#865e3c", "#1a5fb4",
+};
+
+/* Status and row helpers */
+
+const char *
+quarry_sample_status_to_string (QuarrySampleStatus status)
+{
+  g_return_val_if_fail (status < QUARRY_N_STATUSES, NULL);
+
+  return status_names[status];
+}
+
+const char *
+quarry_sample_status_get_label (QuarrySampleStatus status)
+{
+  switch (status)
+    {
+    case QUARRY_STATUS_NEW:
+      return _("New");
+    case QUARRY_STATUS_IN_PROGRESS:
+      return _("In progress");
+    case QUARRY_STATUS_SUBMITTED:
+      return _("Submitted");
+    case QUARRY_STATUS_ACCEPTED:
+      return _("Accepted");
+    case QUARRY_STATUS_REJECTED:
+      return _("Rejected");
+    case QUARRY_N_STATUSES:
+    default:
+      g_return_val_if_reached (NULL);
+    }
+}
+
+int
+quarry_sample_status_from_string (const char *name)
+{
+  if (name == NULL)
+    return -1;
+  if (g_str_equal (name, "in-progress"))
+    return QUARRY_STATUS_IN_PROGRESS;
+  for (guint i = 0; i < QUARRY_N_STATUSES; i++)
+    if (g_str_equal (name, status_names[i]))
+      return (int) i;
+  return -1;
+}
+
+void
+quarry_sample_row_clear (QuarrySampleRow *row)
+{
+  g_clear_pointer (&row->relpath, g_free);
+}
+
+void
+quarry_class_row_clear (QuarryClassRow *row)
+{
+  g_clear_pointer (&row->name, g_free);
+  g_clear_pointer (&row->color, g_free);
+}
+
+void
+quarry_event_row_clear (QuarryEventRow *row)
+{
+  g_clear_pointer (&row->actor, g_free);
+  g_clear_pointer (&row->kind, g_free);
+  g_clear_pointer (&row->body, g_free);
+}
+
+/* The store's own names for media kinds, independent of quarry-image.c. */
+static const char *
+media_kind_name (QuarryMediaKind kind)
+{
+  switch (kind)
+    {
+    case QUARRY_MEDIA_JPEG:
+      return "jpeg";
+    case QUARRY_MEDIA_PNG:
+      return "png";
+    case QUARRY_MEDIA_UNKNOWN:
+    default:
+      return "unknown";
+    }
+}
+
+static QuarryMediaKind
+media_kind_parse (const char *name)
+{
+  if (g_strcmp0 (name, "jpeg") == 0)
+    return QUARRY_MEDIA_JPEG;
+  if (g_strcmp0 (name, "png") == 0)
+    return QUARRY_MEDIA_PNG;
+  return QUARRY_MEDIA_UNKNOWN;
+}
+
+/* Errors */
+
+static char *
+title_from_path (const char *path)
+{
+  g_autofree char *base = g_path_get_basename (path != NULL && *path != '\0' ? path : "?");
+  g_autofree char *display = g_filename_display_name (base);
+
+  if (g_str_has_suffix (display, ".quarry") && strlen (display) > strlen (".quarry"))
+    display[strlen (display) - strlen (".quarry")] = '\0';
+  return g_steal_pointer (&display);
+}
+
+/* Sets error from a failed SQLite call on db; call it before anything else touches db. */
+static gboolean
+set_db_error (sqlite3    *db,
+              int         rc,
+              GError    **error)
+{
+  const char *path = db != NULL ? sqlite3_db_filename (db, "main") : NULL;
+  const char *msg = db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc);
+  g_autofree char *title = title_from_path (path);
+  g_autofree char *display = g_filename_display_name (path != NULL ? path : "");
+
+  switch (rc & 0xff)
+    {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      g_set_error (error, QUARRY_STORE_ERROR, QUARRY_STORE_ERROR_BUSY,
+                   _("Project “%s” is in use by another process"), title);
+      break;
+    case SQLITE_FULL:
+      g_set_error (error, QUARRY_STORE_ERROR, QUARRY_STORE_ERROR_NO_SPACE,
+                   _("Disk is full: could not save changes to project “%s”"), title);
+      break;
+    case SQLITE_READONLY:
+      g_set_error (error, QUARRY_STORE_ERROR, QUARRY_STORE_ERROR_READ_ONLY,
+                   _("Project “%s” is read-only"), title);
+      break;
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT:
+      g_set_error (error, QUARRY_STORE_ERROR, QUARRY_STORE_ERROR_NOT_A_PROJECT,
+                   _("“%s” is not a Quarry project or is damaged (%s)"), display, msg);
+      break;
+    case SQLITE_INTERRUPT:
+      g_set_error_literal (error, QUARRY_STORE_ERROR, QUARRY_STORE_ERROR_CANCELLED,
+                           _("Operation was cancelled"));
+      break;
+    default:
+      g_set_error (error, QUARRY_STORE_ERROR, QUARRY_STORE_ERROR_FAILED,
+                   _("Project “%s”: %s"), title, msg);
+      break;
+    }
+  return FALSE;
+}
+
+static gboolean
+set_error (QuarryStore  *self,
+           int           rc,
+           GError      **error)
+{
+  return set_db_error (self->db, rc, error);
+}
+
+static gboolean
+set_not_found (GError     **error,
+               const char  *what,
+               gint64       id)
+{
+  g_set_error (error, QUARRY_STORE_ERROR, QUARRY_STORE_ERROR_NOT_FOUND,
+               _("No %s with id %" G_GINT64_FORMAT " in the project"), what, id);
+  return FALSE;
+}
+
+/* Statements */
+
+static gboolean
+db_exec (sqlite3     *db,
+         const char  *sql,
+         GError     **error)
+{
+  int rc = sqlite3_exec (db, sql, NULL, NULL, NULL);
+
+  if (rc != SQLITE_OK)
+    return set_db_error (db, rc, error);
+  return TRUE;
+}
+
+static gboolean
+db_query_int (sqlite3     *db,
+              const char  *sql,
+              gint64      *out,
+              GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
+
+  if (rc == SQLITE_OK)
+    {
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        {
+          *out = sqlite3_column_int64 (stmt, 0);
+          rc = SQLITE_OK;
+        }
+    }
+  if (rc != SQLITE_OK)
+    set_db_error (db, rc, error);
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_OK;
+}
+
+static CachedStmt *
+stmt_get (QuarryStore  *self,
+          const char   *sql,
+          GError      **error)
+{
+  sqlite3_stmt *stmt = g_hash_table_lookup (self->statements, sql);
+  int rc;
+
+  if (stmt != NULL)
+    return stmt;
+
+  rc = sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    {
+      set_error (self, rc, error);
+      return NULL;
+    }
+  g_hash_table_insert (self->statements, g_strdup (sql), stmt);
+  return stmt;
+}
+
+static gboolean
+stmt_run (QuarryStore  *self,
+          CachedStmt   *stmt,
+          GError      **error)
+{
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    ;
+  if (rc != SQLITE_DONE)
+    return set_error (self, rc, error);
+  return TRUE;
+}
+
+static void
+bind_text (CachedStmt *stmt,
+           int         index,
+           const char *text)
+{
+  sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
+}
+
+static void
+bind_id_or_null (CachedStmt *stmt,
+                 int         index,
+                 gint64      value)
+{
+  if (value != 0)
+    sqlite3_bind_int64 (stmt, index, value);
+  else
+    sqlite3_bind_null (stmt, index);
+}
+
+static char *
+column_dup (CachedStmt *stmt,
+            int         col)
+{
+  return g_strdup ((const char *) sqlite3_column_text (stmt, col));
+}
+
+/* Transactions.  A write outside quarry_store_begin() is a transaction of its own;
+ * inside, it is a savepoint, so a failing write leaves nothing and the group goes on. */
+
+static gboolean
+write_begin (QuarryStore  *self,
+             GError      **error)
+{
+  gboolean ok;
+
+  if (self->read_only)
+    return set_error (self, SQLITE_READONLY, error);
+  if (self->aborted)
+    {
+      g_set_error_literal (error, QUARRY_STORE_ERROR, QUARRY_STORE_ERROR_FAILED,
+                           _("The changes were undone after an earlier error"));
+      return FALSE;
+    }
+  if (self->depth == 0)
+    ok = db_exec (self->db, "BEGIN IMMEDIATE", error);
+  else
+    ok = db_exec (self->db, "SAVEPOINT quarry_write", error);
+  if (ok)
+    self->depth++;
+  return ok;
+}
+
+/* Ends a write; ok says whether it succeeded (error is then already set). */
+static gboolean
+write_end (QuarryStore  *self,
+           gboolean      ok,
+           GError      **error)
+{
+  g_return_val_if_fail (self->depth > 0, FALSE);
+
+  self->depth--;
+  if (self->depth == 0)
+    {
+      if (self->aborted)
+        {
+          self->aborted = FALSE;
+          if (ok)
+            g_set_error_literal (error, QUARRY_STORE_ERROR, QUARRY_STORE_ERROR_FAILED,
+                                 _("The changes were undone after an earlier error"));
+          return FALSE;
+        }
+      if (ok && db_exec (self->db, "COMMIT", error))
+        return TRUE;
+      if (!sqlite3_get_autocommit (self->db))
+        sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      return FALSE;
+    }
+
+  if (sqlite3_get_autocommit (self->db))
+    {
+      /* SQLite gave up the whole transaction (disk full, I/O error). */
+      self->aborted = TRUE;
+      if (ok)
+        g_set_error_literal (error, QUARRY_STORE_ERROR, QUARRY_STORE_ERROR_FAILED,
+                             _("The changes were undone after an earlier error"));
+      return FALSE;
+    }
+  if (!ok)
+    sqlite3_exec (self->db, "ROLLBACK TO quarry_write", NULL, NULL, NULL);
+  sqlite3_exec (self->db, "RELEASE quarry_write", NULL, NULL, NULL);
+  return ok;
+}
+
+static void
+json_append_string (GString    *json,
+                    const char *text)
+{
+  g_autofree char *valid = g_utf8_make_valid (text != NULL ? text : "", -1);
+
+  g_string_append_c (json, '"');
+  for (const char *p = valid; *p != '\0'; p++)
+    {
+      guchar c = (guchar) *p;
+
+      if (c == '"' || c == '\\')
+        g_string_append_printf (json, "\\%c", c);
+      else if (c < 0x20)
+        g_string_append_printf (json, "\\u%04x", c);
+      else
+        g_string_append_c (json, (char) c);
+    }
+  g_string_append_c (json, '"');
+}
+
+/* Appends an event inside the current write. */
+static gboolean
+insert_event (QuarryStore  *self,
+              const char   *kind,
+              gint64        sample_id,
+              const char   *body_json,
+              GError      **error)
+{
+  g_autoptr(CachedStmt) stmt = NULL;
+
+  stmt = stmt_get (self,
+                   "INSERT INTO event (ts_us, actor, kind, sample_id, body)"
+                   " VALUES (?1, ?2, ?3, ?4, ?5)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, g_get_real_time ());
+  bind_text (stmt, 2, self->actor);
+  bind_text (stmt, 3, kind);
+  bind_id_or_null (stmt, 4, sample_id);
+  bind_text (stmt, 5, body_json);
+  return stmt_run (self, stmt, error);
+}
+
+/* Migrations */
+
+gboolean
+_quarry_store_migrate (sqlite3               *db,
+                       const QuarryMigration *steps,
+                       guint                  n_steps,
+                       GError               **error)
+{
+  guint last = n_steps > 0 ? steps[n_steps - 1].version : 0;
+  gint64 current = 0;
+
+  if (!db_query_int (db, "PRAGMA user_version", &current, error))
+    return FALSE;
+  if (current > last)
+    {
+      g_autofree char *display = g_filename_display_name (sqlite3_db_filename (db, "main"));
+
+      g_set_error (error, QUARRY_STORE_ERROR, QUARRY_STORE_ERROR_NEWER_SCHEMA,
+                   _("“%s” was saved by a newer version of Quarry (format %u, this version "
+                     "reads up to %u)"), display, (guint) current, last);
+      return FALSE;
+    }
+
+  for (guint i = 0; i < n_steps; i++)
+    {
+      g_autofree char *stamp = NULL;
+
+      if (i > 0 && steps[i].version <= steps[i - 1].version)
+        {
+          g_set_error (error, QUARRY_STORE_ERROR, QUARRY_STORE_ERROR_FAILED,
+                       "Migration steps out of order at version %u", steps[i].version);
+          return FALSE;
+        }
+      if (steps[i].version <= current)
+        continue;
+
+      stamp = g_strdup_printf ("PRAGMA user_version = %u", steps[i].version);
+      if (!db_exec (db, "BEGIN IMMEDIATE", error))
+        return FALSE;
+      if (!db_exec (db, steps[i].sql, error) ||
+          !db_exec (db, stamp, error) ||
+          !db_exec (db, "COMMIT", error))
+        {
+          if (!sqlite3_get_autocommit (db))
+            sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+          g_prefix_error (error, _("Could not upgrade the project to format %u: "),
+                          steps[i].version);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+sqlite3 *
+_quarry_store_get_db (QuarryStore *self)
+{
+  g_return_val_if_fail (QUARRY_IS_STORE (self), NULL);
+
+  return self->db;
+}
+
+/* lower() that folds all of Unicode, not only ASCII, so the text filter is
+ * case-insensitive for "Größe" and "ÉCOLE" too (PostgreSQL's lower() already does). */
+static void
+sql_lower (sqlite3_context  *ctx,
+           int               argc,
+           sqlite3_value   **argv)
+{
+  const char *text = (const char *) sqlite3_value_text (argv[0]);
+  int len = sqlite3_value_bytes (argv[0]);
+  gboolean ascii = TRUE;
+  char buf[512];
+
+  if (text == NULL)
+    {
+      sqlite3_result_null (ctx);
+      return;
+    }
+  for (int i = 0; i < len && ascii; i++)
+    ascii = ((guchar) text[i] < 0x80);
+
+  if (ascii && len < (int) sizeof buf)
+    {
+      for (int i = 0; i < len; i++)
+        buf[i] = g_ascii_tolower (text[i]);
+      sqlite3_result_text (ctx, buf, len, SQLITE_TRANSIENT);
+    }
+  else if (!ascii && g_utf8_validate (text, len, NULL))
+    sqlite3_result_text (ctx, g_utf8_strdown (text, len), -1, g_free);
+  else
+    sqlite3_result_text (ctx, g_ascii_strdown (text, len), -1, g_free);
+}
+
+static int
+progress_handler (void *data)
+{
+  QuarryStore *self = data;
+
+  return self->cancellable != NULL && g_cancellable_is_cancelled (self->cancellable);
+}
+
+/* Opening */
+
+static void
+quarry_store_finalize (GObject *object)
+{
+  QuarryStore *self = QUARRY_STORE (object);
+
+  if (self->db != NULL && !sqlite3_get_autocommit (self->db))
+    sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  g_clear_pointer (&self->statements, g_hash_table_unref);
+  g_clear_pointer (&self->db, sqlite3_close);
+  g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->actor, g_free);
+  g_rec_mutex_clear (&self->lock);
+
+  G_OBJECT_CLASS (quarry_store_parent_class)->finalize (object);
+}
+
+static void
+quarry_store_class_init (QuarryStoreClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = quarry_store_finalize;
+}
+
+static void
+stmt_finalize (gpointer stmt)
+{
+  sqlite3_finalize (stmt);
+}
+
+static void
+quarry_store_init (QuarryStore *self)
+{
+  g_rec_mutex_init (&self->lock);
+  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, stmt_finalize);
+  self->actor = g_strdup (g_get_user_name ());
+  self->busy_timeout = QUARRY_STORE_DEFAULT_BUSY_TIMEOUT_MS;
+}
+
+static gboolean
+set_not_a_project (const char  *path,
+                   GError     **error)
+{
+  g_autofree char *display = g_filename_display_name (path);
+
+  g_set_error (error, QUARRY_STORE_ERROR, QUARRY_STORE_ERROR_NOT_A_PROJECT,
+               _("“%s” is not a Quarry project"), display);
+  return FALSE;
+}
+
+/* Checks the file is a Quarry project, or an empty database that may become one. */
+static gboolean
+check_project (QuarryStore  *self,
+               gboolean     *empty,
+               GError      **error)
+{
+  gint64 app_id = 0;
+  gint64 n_objects = 0;
+  gint64 version = 0;
+
+  if (!db_query_int (self->db, "PRAGMA application_id", &app_id, error) ||
+      !db_query_int (self->db, "SELECT count(*) FROM sqlite_master", &n_objects, error) ||
+      !db_query_int (self->db, "PRAGMA user_version", &version, error))
+    return FALSE;
+
+  *empty = (app_id == 0 && n_objects == 0);
+  if (app_id != QUARRY_APPLICATION_ID && !*empty)
+    return set_not_a_project (self->path, error);
+  if (version > QUARRY_STORE_SCHEMA_VERSION)  /* fails with NEWER_SCHEMA, writes nothing */
+    return _quarry_store_migrate (self->db, migrations, G_N_ELEMENTS (migrations), error);
+  if (self->read_only && *empty)
+    return set_not_a_project (self->path, error);
+  if (self->read_only && version < QUARRY_STORE_SCHEMA_VERSION)
+    {
+      g_autofree char *title = title_from_path (self->path);
+
+      g_set_error (error, QUARRY_STORE_ERROR, QUARRY_STORE_ERROR_READ_ONLY,
+                   _("Project “%s” must be upgraded, which needs write access"), title);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+ensure_meta (QuarryStore  *self,
+             GError      **error)
+{
+  g_autofree char *uuid = NULL;
+  g_autofree char *created = NULL;
+  g_autoptr(CachedStmt) stmt = NULL;
+  gboolean ok;
+
+  uuid = quarry_store_dup_meta (self, "uuid");
+  if (uuid != NULL)
+    return TRUE;
+
+  uuid = g_uuid_string_random ();
+  created = g_strdup_printf ("%" G_GINT64_FORMAT, g_get_real_time ());
+  if (!write_begin (self, error))
+    return FALSE;
+  stmt = stmt_get (self,
+                   "INSERT INTO meta (key, value) VALUES ('uuid', ?1), ('created_us', ?2),"
+                   " ('quarry_version', ?3) ON CONFLICT (key) DO NOTHING", error);
+  ok = stmt != NULL;
+  if (ok)
+    {
+      bind_text (stmt, 1, uuid);
+      bind_text (stmt, 2, created);
+      bind_text (stmt, 3, PACKAGE_VERSION);
+      ok = stmt_run (self, stmt, error);
+    }
+  return write_end (self, ok, error);
+}
+
+static gboolean
+configure_connection (QuarryStore  *self,
+                      GError      **error)
+{
+  sqlite3_extended_result_codes (self->db, TRUE);
+  sqlite3_busy_timeout (self->db, (int) self->busy_timeout);
+  sqlite3_progress_handler (self->db, PROGRESS_OPCODES, progress_handler, self);
+  if (sqlite3_create_function (self->db, "lower", 1,
+                               SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+                               NULL, sql_lower, NULL, NULL) != SQLITE_OK)
+    return set_error (self, sqlite3_errcode (self->db), error);
+  return db_exec (self->db, "PRAGMA foreign_keys = ON", error) &&
+         db_exec (self->db, "PRAGMA cache_size = -16384", error);
+}
+
+static gboolean
+open_connection (QuarryStore       *self,
+                 QuarryStoreFlags   flags,
+                 GError           **error)
+{
+  int sqlite_flags = SQLITE_OPEN_FULLMUTEX;
+  gboolean empty = FALSE;
+  int rc;
+
+  if (self->read_only)
+    sqlite_flags |= SQLITE_OPEN_READONLY;
+  else if (flags & QUARRY_STORE_OPEN_CREATE)
+    sqlite_flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  else
+    sqlite_flags |= SQLITE_OPEN_READWRITE;
+
+  rc = sqlite3_open_v2 (self->path, &self->db, sqlite_flags, NULL);
+  if (rc != SQLITE_OK)
+    {
+      g_autofree char *display = g_filename_display_name (self->path);
+
+      g_set_error (error, QUARRY_STORE_ERROR,
+                   (rc & 0xff) == SQLITE_NOTADB ? QUARRY_STORE_ERROR_NOT_A_PROJECT
+                                                : QUARRY_STORE_ERROR_FAILED,
+                   _("Could not open “%s”: %s"), display,
+                   self->db != NULL ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc));
+      return FALSE;
+    }
+  if (!configure_connection (self, error) || !check_project (self, &empty, error))
+    return FALSE;
+  if (self->read_only)
+    return TRUE;
+  if (!db_exec (self->db, "PRAGMA journal_mode = WAL", error) ||
+      !db_exec (self->db, "PRAGMA synchronous = NORMAL", error) ||
+      !_quarry_store_migrate (self->db, migrations, G_N_ELEMENTS (migrations), error))
+    return FALSE;
+  return ensure_meta (self, error);
+}
+
+/* Creates the file for CREATE|EXCLUSIVE atomically; *created tells whether we made it. */
+static gboolean
+prepare_file (const char        *path,
+              QuarryStoreFlags   flags,
+              gboolean          *created,
+              GError           **error)
+{
+  g_autofree char *display = g_filename_display_name (path);
+  gboolean exists = g_file_test (path, G_FILE_TEST_EXISTS);
+  int fd;
+
+  *created = FALSE;
+  if (!(flags & QUARRY_STORE_OPEN_CREATE) || (flags & QUARRY_STORE_OPEN_READ_ONLY))
+    {
+      if (exists)
+        return TRUE;
+      g_set_error (error, QUARRY_STORE_ERROR, QUARRY_STORE_ERROR_NOT_FOUND,
+                   _("Project “%s” does not exist"), display);
+      return FALSE;
+    }
+  if (!(flags & QUARRY_STORE_OPEN_EXCLUSIVE))
+    {
+      *created = !exists;
+      return TRUE;
+    }
+
+  fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  if (fd < 0)
+    {
+      int saved = errno;
+
+      if (saved == EEXIST)
+        g_set_error (error, QUARRY_STORE_ERROR, QUARRY_STORE_ERROR_EXISTS,
+                     _("A file named “%s” already exists"), display);
+      else
+        g_set_error (error, QUARRY_STORE_ERROR, QUARRY_STORE_ERROR_FAILED,
+                     _("Could not create “%s”: %s"), display, g_strerror (saved));
+      return FALSE;
+    }
+  close (fd);
+  *created = TRUE;
+  return TRUE;
+}
+
+QuarryStore *
+quarry_store_open (const char        *path,
+                   QuarryStoreFlags   flags,
+                   GError           **error)
+{
+  g_autoptr(QuarryStore) self = NULL;
+  gboolean created = FALSE;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!prepare_file (path, flags, &created, error))
+    return NULL;
+
+  self = g_object_new (QUARRY_TYPE_STORE, NULL);
+  self->path = g_strdup (path);
+  self->read_only = (flags & QUARRY_STORE_OPEN_READ_ONLY) != 0;
+  if (!open_connection (self, flags, error))
+    {
+      g_clear_object (&self);
+      if (created)
+        {
+          g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+          g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+
+          g_unlink (wal);
+          g_unlink (shm);
+          g_unlink (path);
+        }
+      return NULL;
+    }
+  return g_steal_pointer (&self);
+}
+
+QuarryStore *
+quarry_store_open_reader (QuarryStore  *self,
+                          GError      **error)
+{
+  g_autoptr(QuarryStore) reader = NULL;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), NULL);
+
+  reader = g_object_new (QUARRY_TYPE_STORE, NULL);
+  reader->path = g_strdup (self->path);
+  reader->read_only = TRUE;
+  reader->busy_timeout = self->busy_timeout;
+  g_free (reader->actor);
+  reader->actor = g_strdup (quarry_store_get_actor (self));
+  if (!open_connection (reader, QUARRY_STORE_OPEN_READ_ONLY, error))
+    return NULL;
+  return g_steal_pointer (&reader);
+}
+
+/* Properties of the store */
+
+const char *
+quarry_store_get_path (QuarryStore *self)
+{
+  g_return_val_if_fail (QUARRY_IS_STORE (self), NULL);
+
+  return self->path;
+}
+
+char *
+quarry_store_dup_title (QuarryStore *self)
+{
+  g_return_val_if_fail (QUARRY_IS_STORE (self), NULL);
+
+  return title_from_path (self->path);
+}
+
+guint
+quarry_store_get_schema_version (QuarryStore *self)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  gint64 version = 0;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), 0);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  if (!db_query_int (self->db, "PRAGMA user_version", &version, NULL))
+    return 0;
+  return (guint) version;
+}
+
+void
+quarry_store_set_busy_timeout (QuarryStore *self,
+                               guint        msec)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+
+  g_return_if_fail (QUARRY_IS_STORE (self));
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  self->busy_timeout = msec;
+  sqlite3_busy_timeout (self->db, (int) MIN (msec, (guint) G_MAXINT));
+}
+
+void
+quarry_store_set_actor (QuarryStore *self,
+                        const char  *actor)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+
+  g_return_if_fail (QUARRY_IS_STORE (self));
+  g_return_if_fail (actor != NULL && *actor != '\0');
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  g_free (self->actor);
+  self->actor = g_strdup (actor);
+}
+
+/* The returned string stays valid until the next set_actor(). */
+const char *
+quarry_store_get_actor (QuarryStore *self)
+{
+  g_return_val_if_fail (QUARRY_IS_STORE (self), NULL);
+
+  return self->actor;
+}
+
+gint64
+quarry_store_get_data_version (QuarryStore *self)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(CachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), -1);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  stmt = stmt_get (self, "PRAGMA data_version", NULL);
+  if (stmt == NULL || sqlite3_step (stmt) != SQLITE_ROW)
+    return -1;
+  return sqlite3_column_int64 (stmt, 0);
+}
+
+/* Grouping */
+
+gboolean
+quarry_store_begin (QuarryStore  *self,
+                    GError      **error)
+{
+  g_return_val_if_fail (QUARRY_IS_STORE (self), FALSE);
+
+  g_rec_mutex_lock (&self->lock);
+  if (!write_begin (self, error))
+    {
+      g_rec_mutex_unlock (&self->lock);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+quarry_store_commit (QuarryStore  *self,
+                     GError      **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), FALSE);
+  g_return_val_if_fail (self->depth > 0, FALSE);
+
+  ok = write_end (self, TRUE, error);
+  g_rec_mutex_unlock (&self->lock);
+  return ok;
+}
+
+void
+quarry_store_rollback (QuarryStore *self)
+{
+  g_return_if_fail (QUARRY_IS_STORE (self));
+  g_return_if_fail (self->depth > 0);
+
+  write_end (self, FALSE, NULL);
+  g_rec_mutex_unlock (&self->lock);
+}
+
+/* Meta */
+
+char *
+quarry_store_dup_meta (QuarryStore *self,
+                       const char  *key)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(CachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  stmt = stmt_get (self, "SELECT value FROM meta WHERE key = ?1", NULL);
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, key);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return NULL;
+  return column_dup (stmt, 0);
+}
+
+gboolean
+quarry_store_set_meta (QuarryStore  *self,
+                       const char   *key,
+                       const char   *value,
+                       GError      **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(CachedStmt) stmt = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), FALSE);
+  g_return_val_if_fail (key != NULL && value != NULL, FALSE);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  if (!write_begin (self, error))
+    return FALSE;
+  stmt = stmt_get (self,
+                   "INSERT INTO meta (key, value) VALUES (?1, ?2)"
+                   " ON CONFLICT (key) DO UPDATE SET value = excluded.value", error);
+  ok = stmt != NULL;
+  if (ok)
+    {
+      bind_text (stmt, 1, key);
+      bind_text (stmt, 2, value);
+      ok = stmt_run (self, stmt, error);
+    }
+  return write_end (self, ok, error);
+}
+
+/* Sources and sequences */
+
+/* Runs an "INSERT ... ON CONFLICT DO NOTHING RETURNING id" already bound; when the row
+ * existed, runs lookup (bound the same way) instead.  *inserted tells which happened. */
+static gint64
+insert_or_lookup (QuarryStore  *self,
+                  CachedStmt   *insert,
+                  CachedStmt   *lookup,
+                  gboolean     *inserted,
+                  GError      **error)
+{
+  int rc = sqlite3_step (insert);
+  gint64 id;
+
+  /* Statements are reset at once: a pending RETURNING statement would make COMMIT fail. */
+  *inserted = (rc == SQLITE_ROW);
+  if (rc == SQLITE_ROW)
+    {
+      id = sqlite3_column_int64 (insert, 0);
+      sqlite3_reset (insert);
+      return id;
+    }
+  if (rc != SQLITE_DONE)
+    return set_error (self, rc, error);
+
+  rc = sqlite3_step (lookup);
+  if (rc != SQLITE_ROW)
+    return set_error (self, rc == SQLITE_DONE ? SQLITE_INTERNAL : rc, error);
+  id = sqlite3_column_int64 (lookup, 0);
+  sqlite3_reset (lookup);
+  return id;
+}
+
+static gint64
+insert_source (QuarryStore  *self,
+               const char   *root,
+               GError      **error)
+{
+  g_autoptr(CachedStmt) insert = NULL;
+  g_autoptr(CachedStmt) lookup = NULL;
+  g_autoptr(GString) body = g_string_new ("{\"root\":");
+  gboolean inserted = FALSE;
+  gint64 id;
+
+  insert = stmt_get (self,
+                     "INSERT INTO source (root, kind, created_us) VALUES (?1, 'folder', ?2)"
+                     " ON CONFLICT (root) DO NOTHING RETURNING id", error);
+  lookup = insert ? stmt_get (self, "SELECT id FROM source WHERE root = ?1", error) : NULL;
+  if (lookup == NULL)
+    return 0;
+  bind_text (insert, 1, root);
+  sqlite3_bind_int64 (insert, 2, g_get_real_time ());
+  bind_text (lookup, 1, root);
+  id = insert_or_lookup (self, insert, lookup, &inserted, error);
+  if (id == 0 || !inserted)
+    return id;
+
+  json_append_string (body, root);
+  g_string_append_printf (body, ",\"source\":%" G_GINT64_FORMAT "}", id);
+  if (!insert_event (self, "source-added", 0, body->str, error))
+    return 0;
+  return id;
+}
+
+gint64
+quarry_store_ensure_source (QuarryStore  *self,
+                            const char   *root,
+                            GError      **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  gint64 id;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), 0);
+  g_return_val_if_fail (root != NULL, 0);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  if (!write_begin (self, error))
+    return 0;
+  id = insert_source (self, root, error);
+  return write_end (self, id != 0, error) ? id : 0;
+}
+
+char *
+quarry_store_dup_source_root (QuarryStore *self,
+                              gint64       source_id)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(CachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), NULL);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  stmt = stmt_get (self, "SELECT root FROM source WHERE id = ?1", NULL);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, source_id);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return NULL;
+  return column_dup (stmt, 0);
+}
+
+gint64
+quarry_store_ensure_sequence (QuarryStore  *self,
+                              gint64        source_id,
+                              const char   *name,
+                              GError      **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(CachedStmt) insert = NULL;
+  g_autoptr(CachedStmt) lookup = NULL;
+  gboolean inserted = FALSE;
+  gint64 id = 0;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), 0);
+  g_return_val_if_fail (name != NULL, 0);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  if (!write_begin (self, error))
+    return 0;
+  insert = stmt_get (self,
+                     "INSERT INTO sequence (source_id, name) VALUES (?1, ?2)"
+                     " ON CONFLICT (source_id, name) DO NOTHING RETURNING id", error);
+  lookup = insert ? stmt_get (self, "SELECT id FROM sequence WHERE source_id = ?1 AND name = ?2",
+                              error) : NULL;
+  if (lookup != NULL)
+    {
+      sqlite3_bind_int64 (insert, 1, source_id);
+      bind_text (insert, 2, name);
+      sqlite3_bind_int64 (lookup, 1, source_id);
+      bind_text (lookup, 2, name);
+      id = insert_or_lookup (self, insert, lookup, &inserted, error);
+    }
+  return write_end (self, id != 0, error) ? id : 0;
+}
+
+/* Samples */
+
+#define SAMPLE_FIELDS \
+  "s.id, s.source_id, s.relpath, s.size, s.mtime_us, s.width, s.height, s.orientation," \
+  " s.media_kind, s.sequence_id, s.timestamp_us, s.status, s.added_us"
+
+/* Shapes per sample, looked up for each row returned. */
+#define SAMPLE_COLUMNS \
+  SAMPLE_FIELDS ", (SELECT count(*) FROM annotation a WHERE a.sample_id = s.id)"
+
+/* Shapes per sample counted once for the whole table: faster when every row is listed
+ * (100k samples, 250k shapes: 230 ms against 255 ms), much slower when a filter keeps a
+ * few rows (2000 rows: 66 ms against 21 ms). */
+#define ALL_SAMPLES_FROM \
+  "SELECT " SAMPLE_FIELDS ", coalesce (c.n, 0) FROM sample s" \
+  " LEFT JOIN (SELECT sample_id, count(*) AS n FROM annotation GROUP BY sample_id) c" \
+  " ON c.sample_id = s.id"
+
+/* Fills row from a statement selecting SAMPLE_COLUMNS; strings point into the statement. */
+static void
+read_sample_row (CachedStmt      *stmt,
+                 QuarrySampleRow *row)
+{
+  int status = sqlite3_column_int (stmt, 11);
+
+  row->id = sqlite3_column_int64 (stmt, 0);
+  row->source_id = sqlite3_column_int64 (stmt, 1);
+  row->relpath = (char *) sqlite3_column_text (stmt, 2);
+  row->size = sqlite3_column_int64 (stmt, 3);
+  row->mtime_us = sqlite3_column_int64 (stmt, 4);
+  row->width = (guint) sqlite3_column_int64 (stmt, 5);
+  row->height = (guint) sqlite3_column_int64 (stmt, 6);
+  row->orientation = (guint) sqlite3_column_int (stmt, 7);
+  row->kind = media_kind_parse ((const char *) sqlite3_column_text (stmt, 8));
+  row->sequence_id = sqlite3_column_int64 (stmt, 9);
+  row->timestamp_us = sqlite3_column_int64 (stmt, 10);
+  row->status = (status >= 0 && status < QUARRY_N_STATUSES) ? status : QUARRY_STATUS_NEW;
+  row->added_us = sqlite3_column_int64 (stmt, 12);
+  row->n_shapes = (guint) sqlite3_column_int64 (stmt, 13);
+}
+
+/* Statement text for an upsert of n rows (n in 1..PUT_CHUNK_MAX). */
+static char *
+build_put_sql (guint n)
+{
+  GString *sql = g_string_new ("INSERT INTO sample (source_id, relpath, name, path_key, size,"
+                               " mtime_us, width, height, orientation, media_kind, sequence_id,"
+                               " timestamp_us, status, added_us) VALUES ");
+  const guint n_cols = 14;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_string_append (sql, i > 0 ? ",(" : "(");
+      for (guint c = 1; c <= n_cols; c++)
+        g_string_append_printf (sql, c > 1 ? ",?%u" : "?%u", i * n_cols + c);
+      g_string_append_c (sql, ')');
+    }
+  g_string_append (sql, " ON CONFLICT (source_id, relpath) DO UPDATE SET"
+                        " name = excluded.name, path_key = excluded.path_key,"
+                        " size = excluded.size, mtime_us = excluded.mtime_us,"
+                        " width = excluded.width, height = excluded.height,"
+                        " orientation = excluded.orientation, media_kind = excluded.media_kind,"
+                        " sequence_id = excluded.sequence_id,"
+                        " timestamp_us = excluded.timestamp_us,"
+                        " version = sample.version + 1"
+                        " RETURNING id, source_id, relpath, version");
+  return g_string_free (sql, FALSE);
+}
+
+typedef struct
+{
+  char *name;
+  char *path_key;
+} DerivedNames;
+
+static void
+bind_put_row (CachedStmt            *stmt,
+              guint                  base,
+              const QuarrySampleRow *row,
+              const DerivedNames    *names,
+              gint64                 now)
+{
+  sqlite3_bind_int64 (stmt, base + 1, row->source_id);
+  sqlite3_bind_text (stmt, base + 2, row->relpath, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, base + 3, names->name, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, base + 4, names->path_key, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, base + 5, row->size);
+  sqlite3_bind_int64 (stmt, base + 6, row->mtime_us);
+  sqlite3_bind_int64 (stmt, base + 7, row->width);
+  sqlite3_bind_int64 (stmt, base + 8, row->height);
+  sqlite3_bind_int64 (stmt, base + 9, CLAMP (row->orientation, 1, 8));
+  sqlite3_bind_text (stmt, base + 10, media_kind_name (row->kind), -1, SQLITE_STATIC);
+  bind_id_or_null (stmt, base + 11, row->sequence_id);
+  bind_id_or_null (stmt, base + 12, row->timestamp_us);
+  sqlite3_bind_int (stmt, base + 13, row->status < QUARRY_N_STATUSES ? row->status : 0);
+  sqlite3_bind_int64 (stmt, base + 14, row->added_us != 0 ? row->added_us : now);
+}
+
+static char *
+sample_key (gint64      source_id,
+            const char *relpath)
+{
+  return g_strdup_printf ("%" G_GINT64_FORMAT "/%s", source_id, relpath);
+}
+
+typedef struct
+{
+  const QuarrySampleRow *rows;
+  DerivedNames *names;
+  gint64 *ids;           /* n_rows, may be NULL */
+  GHashTable *index;     /* sample_key -> first row index + 1, when ids are wanted */
+  guint added;
+  guint updated;
+} PutState;
+
+/* Upserts rows[first .. first + n - 1] with one statement. */
+static gboolean
+put_chunk (QuarryStore  *self,
+           PutState     *state,
+           guint         first,
+           guint         n,
+           GError      **error)
+{
+  g_autofree char *sql = build_put_sql (n);
+  g_autoptr(CachedStmt) stmt = stmt_get (self, sql, error);
+  gint64 now = g_get_real_time ();
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    bind_put_row (stmt, i * 14, &state->rows[first + i], &state->names[first + i], now);
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      if (sqlite3_column_int64 (stmt, 3) == 1)
+        state->added++;
+      else
+        state->updated++;
+      if (state->index != NULL)
+        {
+          g_autofree char *key = sample_key (sqlite3_column_int64 (stmt, 1),
+                                             (const char *) sqlite3_column_text (stmt, 2));
+          guint pos = GPOINTER_TO_UINT (g_hash_table_lookup (state->index, key));
+
+          if (pos > 0)
+            state->ids[pos - 1] = sqlite3_column_int64 (stmt, 0);
+        }
+    }
+  if (rc != SQLITE_DONE)
+    return set_error (self, rc, error);
+  return TRUE;
+}
+
+/* Splits the rows into statements of 1000, 100, 10 and 1 rows, so at most four
+ * statement shapes are ever prepared and cached. */
+static gboolean
+put_all (QuarryStore  *self,
+         PutState     *state,
+         guint         n_rows,
+         GError      **error)
+{
+  guint done = 0;
+
+  for (guint size = PUT_CHUNK_MAX; size > 0; size /= 10)
+    while (n_rows - done >= size)
+      {
+        if (!put_chunk (self, state, done, size, error))
+          return FALSE;
+        done += size;
+      }
+  return TRUE;
+}
+
+static gboolean
+put_event (QuarryStore            *self,
+           const QuarrySampleRow  *rows,
+           guint                   n_rows,
+           const PutState         *state,
+           GError                **error)
+{
+  g_autoptr(GString) body = g_string_new ("{");
+  gboolean one_source = TRUE;
+
+  for (guint i = 1; i < n_rows && one_source; i++)
+    one_source = rows[i].source_id == rows[0].source_id;
+  if (one_source)
+    g_string_append_printf (body, "\"source\":%" G_GINT64_FORMAT ",", rows[0].source_id);
+  g_string_append_printf (body, "\"added\":%u,\"updated\":%u}", state->added, state->updated);
+  return insert_event (self, "import", 0, body->str, error);
+}
+
+/* Sort key of a file name: case-folded with accents removed, so "été" sorts with "ete"
+ * and not after "z"; ties are broken by the relative path. */
+static char *
+name_sort_key (const char *name)
+{
+  g_autofree char *decomposed = NULL;
+  GString *bare;
+
+  if (!g_utf8_validate (name, -1, NULL))
+    return g_ascii_strdown (name, -1);
+
+  decomposed = g_utf8_normalize (name, -1, G_NORMALIZE_DEFAULT);
+  bare = g_string_sized_new (strlen (decomposed));
+  for (const char *p = decomposed; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (!g_unichar_ismark (c))
+        g_string_append_unichar (bare, c);
+    }
+  {
+    g_autofree char *text = g_string_free (bare, FALSE);
+
+    return g_utf8_casefold (text, -1);
+  }
+}
+
+static void
+derive_names (const QuarrySampleRow *row,
+              DerivedNames          *names)
+{
+  const char *slash = strrchr (row->relpath, '/');
+  const char *base = slash != NULL ? slash + 1 : row->relpath;
+
+  names->name = g_strdup (base);
+  names->path_key = name_sort_key (row->relpath);
+}
+
+static void
+put_state_clear (PutState *state,
+                 guint     n_rows)
+{
+  for (guint i = 0; i < n_rows; i++)
+    {
+      g_free (state->names[i].name);
+      g_free (state->names[i].path_key);
+    }
+  g_free (state->names);
+  g_clear_pointer (&state->index, g_hash_table_unref);
+}
+
+/* For rows that appear twice in one call, copies the id of the first occurrence. */
+static void
+fill_duplicate_ids (PutState *state,
+                    guint     n_rows)
+{
+  for (guint i = 0; i < n_rows; i++)
+    if (state->ids[i] == 0)
+      {
+        g_autofree char *key = sample_key (state->rows[i].source_id, state->rows[i].relpath);
+        guint pos = GPOINTER_TO_UINT (g_hash_table_lookup (state->index, key));
+
+        if (pos > 0)
+          state->ids[i] = state->ids[pos - 1];
+      }
+}
+
+gboolean
+quarry_store_put_samples (QuarryStore            *self,
+                          const QuarrySampleRow  *rows,
+                          guint                   n_rows,
+                          gint64                 *out_ids,
+                          GError                **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  PutState state = { rows, NULL, out_ids, NULL, 0, 0 };
+  gboolean ok;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), FALSE);
+  g_return_val_if_fail (rows != NULL || n_rows == 0, FALSE);
+
+  if (n_rows == 0)
+    return TRUE;
+
+  state.names = g_new0 (DerivedNames, n_rows);
+  for (guint i = 0; i < n_rows; i++)
+    derive_names (&rows[i], &state.names[i]);
+  if (out_ids != NULL)
+    {
+      memset (out_ids, 0, sizeof (gint64) * n_rows);
+      state.index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      for (guint i = n_rows; i > 0; i--)
+        g_hash_table_insert (state.index, sample_key (rows[i - 1].source_id, rows[i - 1].relpath),
+                             GUINT_TO_POINTER (i));
+    }
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  ok = write_begin (self, error);
+  if (ok)
+    {
+      ok = put_all (self, &state, n_rows, error) &&
+           put_event (self, rows, n_rows, &state, error);
+      ok = write_end (self, ok, error);
+    }
+  if (ok && out_ids != NULL)
+    fill_duplicate_ids (&state, n_rows);
+  put_state_clear (&state, n_rows);
+  return ok;
+}
+
+gboolean
+quarry_store_foreach_source_sample (QuarryStore          *self,
+                                    gint64                source_id,
+                                    QuarrySampleRowFunc   func,
+                                    gpointer              user_data,
+                                    GError              **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(CachedStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  stmt = stmt_get (self, "SELECT id, relpath, size, mtime_us FROM sample WHERE source_id = ?1",
+                   error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, source_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      QuarrySampleRow row = { 0 };
+
+      row.id = sqlite3_column_int64 (stmt, 0);
+      row.source_id = source_id;
+      row.relpath = (char *) sqlite3_column_text (stmt, 1);
+      row.size = sqlite3_column_int64 (stmt, 2);
+      row.mtime_us = sqlite3_column_int64 (stmt, 3);
+      if (!func (&row, user_data))
+        return TRUE;
+    }
+  if (rc != SQLITE_DONE)
+    return set_error (self, rc, error);
+  return TRUE;
+}
+
+/* "%text%" with LIKE's special characters escaped by '\'. */
+static char *
+like_pattern (const char *text)
+{
+  g_autofree char *lower = g_utf8_strdown (text, -1);
+  GString *pattern = g_string_new ("%");
+
+  for (const char *p = lower; *p != '\0'; p++)
+    {
+      if (*p == '%' || *p == '_' || *p == '\\')
+        g_string_append_c (pattern, '\\');
+      g_string_append_c (pattern, *p);
+    }
+  g_string_append_c (pattern, '%');
+  return g_string_free (pattern, FALSE);
+}
+
+static char *
+build_query_sql (const QuarrySampleFilter *filter)
+{
+  static const char *orders[][4] = {
+    [QUARRY_SORT_NAME] = { "s.path_key", "s.relpath", "s.id", NULL },
+    [QUARRY_SORT_DATE] = { "s.mtime_us", "s.id", NULL },
+    [QUARRY_SORT_SIZE] = { "s.size", "s.id", NULL },
+    [QUARRY_SORT_ADDED] = { "s.id", NULL },
+  };
+  gboolean filtered = (filter->text != NULL && *filter->text != '\0') ||
+                      filter->status >= 0 || filter->class_id != 0;
+  GString *sql = g_string_new (filtered ? "SELECT " SAMPLE_COLUMNS " FROM sample s WHERE 1 = 1"
+                                        : ALL_SAMPLES_FROM);
+  const char *dir = filter->descending ? "DESC" : "ASC";
+  guint sort = filter->sort <= QUARRY_SORT_ADDED ? filter->sort : QUARRY_SORT_NAME;
+  guint n_params = 0;
+
+  if (filter->text != NULL && *filter->text != '\0')
+    g_string_append_printf (sql, " AND lower (s.relpath) LIKE ?%u ESCAPE '\\'", ++n_params);
+  if (filter->status >= 0)
+    g_string_append_printf (sql, " AND s.status = ?%u", ++n_params);
+  if (filter->class_id != 0)
+    g_string_append_printf (sql, " AND EXISTS (SELECT 1 FROM annotation a"
+                                 " WHERE a.class_id = ?%u AND a.sample_id = s.id)", ++n_params);
+  g_string_append (sql, " ORDER BY ");
+  for (guint i = 0; orders[sort][i] != NULL; i++)
+    g_string_append_printf (sql, "%s%s %s", i > 0 ? ", " : "", orders[sort][i], dir);
+  return g_string_free (sql, FALSE);
+}
+
+static void
+bind_filter (CachedStmt               *stmt,
+             const QuarrySampleFilter *filter)
+{
+  int n = 0;
+
+  if (filter->text != NULL && *filter->text != '\0')
+    sqlite3_bind_text (stmt, ++n, like_pattern (filter->text), -1, g_free);
+  if (filter->status >= 0)
+    sqlite3_bind_int (stmt, ++n, filter->status);
+  if (filter->class_id != 0)
+    sqlite3_bind_int64 (stmt, ++n, filter->class_id);
+}
+
+static gboolean
+run_query (QuarryStore          *self,
+           CachedStmt           *stmt,
+           GCancellable         *cancellable,
+           QuarrySampleRowFunc   func,
+           gpointer              user_data,
+           GError              **error)
+{
+  guint n = 0;
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      QuarrySampleRow row;
+
+      if (++n % ROWS_PER_CANCEL_CHECK == 0 && g_cancellable_is_cancelled (cancellable))
+        return set_error (self, SQLITE_INTERRUPT, error);
+      read_sample_row (stmt, &row);
+      if (!func (&row, user_data))
+        return TRUE;
+    }
+  if (rc != SQLITE_DONE)
+    return set_error (self, rc, error);
+  return TRUE;
+}
+
+gboolean
+quarry_store_query_samples (QuarryStore               *self,
+                            const QuarrySampleFilter  *filter,
+                            GCancellable              *cancellable,
+                            QuarrySampleRowFunc        func,
+                            gpointer                   user_data,
+                            GError                   **error)
+{
+  QuarrySampleFilter any = { NULL, -1, 0, QUARRY_SORT_NAME, FALSE };
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(CachedStmt) stmt = NULL;
+  g_autofree char *sql = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+
+  if (filter == NULL)
+    filter = &any;
+  if (g_cancellable_is_cancelled (cancellable))
+    return set_error (self, SQLITE_INTERRUPT, error);
+
+  sql = build_query_sql (filter);
+  locker = g_rec_mutex_locker_new (&self->lock);
+  stmt = stmt_get (self, sql, error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_filter (stmt, filter);
+  self->cancellable = cancellable;
+  ok = run_query (self, stmt, cancellable, func, user_data, error);
+  self->cancellable = NULL;
+  return ok;
+}
+
+gboolean
+quarry_store_get_sample (QuarryStore      *self,
+                         gint64            sample_id,
+                         QuarrySampleRow  *row,
+                         GError          **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(CachedStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), FALSE);
+  g_return_val_if_fail (row != NULL, FALSE);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  stmt = stmt_get (self, "SELECT " SAMPLE_COLUMNS " FROM sample s WHERE s.id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, sample_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE)
+    return set_not_found (error, "sample", sample_id);
+  if (rc != SQLITE_ROW)
+    return set_error (self, rc, error);
+  read_sample_row (stmt, row);
+  row->relpath = g_strdup (row->relpath);
+  return TRUE;
+}
+
+char *
+quarry_store_dup_sample_path (QuarryStore  *self,
+                              gint64        sample_id,
+                              GError      **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(CachedStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), NULL);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  stmt = stmt_get (self,
+                   "SELECT src.root, s.relpath FROM sample s"
+                   " JOIN source src ON src.id = s.source_id WHERE s.id = ?1", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, sample_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return g_build_filename ((const char *) sqlite3_column_text (stmt, 0),
+                             (const char *) sqlite3_column_text (stmt, 1), NULL);
+  if (rc == SQLITE_DONE)
+    set_not_found (error, "sample", sample_id);
+  else
+    set_error (self, rc, error);
+  return NULL;
+}
+
+static gboolean
+update_status (QuarryStore         *self,
+               gint64               sample_id,
+               QuarrySampleStatus   status,
+               GError             **error)
+{
+  g_autoptr(CachedStmt) get = NULL;
+  g_autoptr(CachedStmt) set = NULL;
+  g_autofree char *body = NULL;
+  int old;
+  int rc;
+
+  get = stmt_get (self, "SELECT status FROM sample WHERE id = ?1", error);
+  set = get ? stmt_get (self, "UPDATE sample SET status = ?2, version = version + 1"
+                              " WHERE id = ?1", error) : NULL;
+  if (set == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (get, 1, sample_id);
+  rc = sqlite3_step (get);
+  if (rc == SQLITE_DONE)
+    return set_not_found (error, "sample", sample_id);
+  if (rc != SQLITE_ROW)
+    return set_error (self, rc, error);
+  old = sqlite3_column_int (get, 0);
+  if (old == (int) status)
+    return TRUE;
+
+  sqlite3_bind_int64 (set, 1, sample_id);
+  sqlite3_bind_int (set, 2, status);
+  if (!stmt_run (self, set, error))
+    return FALSE;
+  body = g_strdup_printf ("{\"from\":\"%s\",\"to\":\"%s\"}",
+                          old >= 0 && old < QUARRY_N_STATUSES ? status_names[old] : "unknown",
+                          status_names[status]);
+  return insert_event (self, "status", sample_id, body, error);
+}
+
+gboolean
+quarry_store_set_sample_status (QuarryStore         *self,
+                                gint64               sample_id,
+                                QuarrySampleStatus   status,
+                                GError             **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), FALSE);
+  g_return_val_if_fail (status < QUARRY_N_STATUSES, FALSE);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  if (!write_begin (self, error))
+    return FALSE;
+  return write_end (self, update_status (self, sample_id, status, error), error);
+}
+
+/* Classes */
+
+static gint64
+insert_class (QuarryStore  *self,
+              const char   *name,
+              const char   *color,
+              GError      **error)
+{
+  g_autoptr(CachedStmt) insert = NULL;
+  g_autoptr(CachedStmt) lookup = NULL;
+  g_autoptr(GString) body = g_string_new ("{\"name\":");
+  gboolean inserted = FALSE;
+  gint64 id;
+
+  insert = stmt_get (self,
+                     "INSERT INTO label_class (name, color, created_us) VALUES (?1, ?2, ?3)"
+                     " ON CONFLICT (name) DO NOTHING RETURNING id", error);
+  lookup = insert ? stmt_get (self, "SELECT id FROM label_class WHERE name = ?1", error) : NULL;
+  if (lookup == NULL)
+    return 0;
+  bind_text (insert, 1, name);
+  bind_text (insert, 2, color);
+  sqlite3_bind_int64 (insert, 3, g_get_real_time ());
+  bind_text (lookup, 1, name);
+  id = insert_or_lookup (self, insert, lookup, &inserted, error);
+  if (id == 0 || !inserted)
+    return id;
+
+  json_append_string (body, name);
+  g_string_append_printf (body, ",\"class\":%" G_GINT64_FORMAT ",\"color\":", id);
+  json_append_string (body, color);
+  g_string_append_c (body, '}');
+  if (!insert_event (self, "class-created", 0, body->str, error))
+    return 0;
+  return id;
+}
+
+static guint
+count_classes (QuarryStore *self)
+{
+  gint64 n = 0;
+
+  db_query_int (self->db, "SELECT count(*) FROM label_class", &n, NULL);
+  return (guint) n;
+}
+
+gint64
+quarry_store_ensure_class (QuarryStore  *self,
+                           const char   *name,
+                           const char   *color,
+                           GError      **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  gint64 id;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), 0);
+  g_return_val_if_fail (name != NULL && *name != '\0', 0);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  if (!write_begin (self, error))
+    return 0;
+  if (color == NULL)
+    color = class_palette[count_classes (self) % G_N_ELEMENTS (class_palette)];
+  id = insert_class (self, name, color, error);
+  return write_end (self, id != 0, error) ? id : 0;
+}
+
+GArray *
+quarry_store_list_classes (QuarryStore  *self,
+                           GError      **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(CachedStmt) stmt = NULL;
+  g_autoptr(GArray) classes = NULL;
+  int rc;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), NULL);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  stmt = stmt_get (self,
+                   "SELECT c.id, c.name, c.color,"
+                   " (SELECT count(*) FROM annotation a WHERE a.class_id = c.id)"
+                   " FROM label_class c ORDER BY lower (c.name), c.name", error);
+  if (stmt == NULL)
+    return NULL;
+  classes = g_array_new (FALSE, TRUE, sizeof (QuarryClassRow));
+  g_array_set_clear_func (classes, (GDestroyNotify) quarry_class_row_clear);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      QuarryClassRow row;
+
+      row.id = sqlite3_column_int64 (stmt, 0);
+      row.name = column_dup (stmt, 1);
+      row.color = column_dup (stmt, 2);
+      row.n_shapes = (guint) sqlite3_column_int64 (stmt, 3);
+      g_array_append_val (classes, row);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      set_error (self, rc, error);
+      return NULL;
+    }
+  return g_steal_pointer (&classes);
+}
+
+/* Annotations */
+
+/* A UUIDv7: 48-bit Unix time in milliseconds, then random bits. */
+static void
+uuid7_generate (guint8 uuid[16])
+{
+  guint64 ms = (guint64) g_get_real_time () / 1000;
+
+  for (guint i = 0; i < 16; i += 4)
+    {
+      guint32 r = g_random_int ();
+
+      memcpy (uuid + i, &r, 4);
+    }
+  for (guint i = 0; i < 6; i++)
+    uuid[i] = (guint8) (ms >> (40 - 8 * i));
+  uuid[6] = (uuid[6] & 0x0f) | 0x70;
+  uuid[8] = (uuid[8] & 0x3f) | 0x80;
+}
+
+static char *
+uuid_to_string (const guint8 uuid[16])
+{
+  GString *text = g_string_sized_new (37);
+
+  for (guint i = 0; i < 16; i++)
+    {
+      if (i == 4 || i == 6 || i == 8 || i == 10)
+        g_string_append_c (text, '-');
+      g_string_append_printf (text, "%02x", uuid[i]);
+    }
+  return g_string_free (text, FALSE);
+}
+
+static gboolean
+insert_annotation (QuarryStore  *self,
+                   const guint8  uuid[16],
+                   gint64        sample_id,
+                   gint64        class_id,
+                   const char   *kind,
+                   const char   *geometry_json,
+                   GError      **error)
+{
+  g_autoptr(CachedStmt) stmt = NULL;
+  gint64 now = g_get_real_time ();
+
+  stmt = stmt_get (self,
+                   "INSERT INTO annotation (id, sample_id, class_id, kind, geometry, author,"
+                   " created_us, updated_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_blob (stmt, 1, uuid, 16, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, sample_id);
+  bind_id_or_null (stmt, 3, class_id);
+  bind_text (stmt, 4, kind);
+  bind_text (stmt, 5, geometry_json);
+  bind_text (stmt, 6, self->actor);
+  sqlite3_bind_int64 (stmt, 7, now);
+  return stmt_run (self, stmt, error);
+}
+
+char *
+quarry_store_add_annotation (QuarryStore  *self,
+                             gint64        sample_id,
+                             gint64        class_id,
+                             const char   *kind,
+                             const char   *geometry_json,
+                             GError      **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(GString) body = g_string_new ("{\"id\":");
+  g_autofree char *id = NULL;
+  guint8 uuid[16];
+  gboolean ok;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), NULL);
+  g_return_val_if_fail (kind != NULL && geometry_json != NULL, NULL);
+
+  uuid7_generate (uuid);
+  id = uuid_to_string (uuid);
+  json_append_string (body, id);
+  g_string_append_printf (body, ",\"class\":%" G_GINT64_FORMAT ",\"kind\":", class_id);
+  json_append_string (body, kind);
+  g_string_append_c (body, '}');
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  if (!write_begin (self, error))
+    return NULL;
+  ok = insert_annotation (self, uuid, sample_id, class_id, kind, geometry_json, error) &&
+       insert_event (self, "annotation-added", sample_id, body->str, error);
+  if (!write_end (self, ok, error))
+    return NULL;
+  return g_steal_pointer (&id);
+}
+
+/* Events */
+
+gboolean
+quarry_store_append_event (QuarryStore  *self,
+                           const char   *kind,
+                           gint64        sample_id,
+                           const char   *body_json,
+                           GError      **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), FALSE);
+  g_return_val_if_fail (kind != NULL, FALSE);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  if (!write_begin (self, error))
+    return FALSE;
+  return write_end (self, insert_event (self, kind, sample_id, body_json, error), error);
+}
+
+GArray *
+quarry_store_list_events (QuarryStore  *self,
+                          gint64        after_id,
+                          guint         limit,
+                          GError      **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(CachedStmt) stmt = NULL;
+  g_autoptr(GArray) events = NULL;
+  int rc;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), NULL);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  if (limit > 0)
+    stmt = stmt_get (self,
+                     "SELECT id, ts_us, actor, kind, sample_id, body FROM event"
+                     " WHERE id > ?1 ORDER BY id LIMIT ?2", error);
+  else
+    stmt = stmt_get (self,
+                     "SELECT id, ts_us, actor, kind, sample_id, body FROM event"
+                     " WHERE id > ?1 ORDER BY id", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, after_id);
+  if (limit > 0)
+    sqlite3_bind_int64 (stmt, 2, limit);
+
+  events = g_array_new (FALSE, TRUE, sizeof (QuarryEventRow));
+  g_array_set_clear_func (events, (GDestroyNotify) quarry_event_row_clear);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      QuarryEventRow row;
+
+      row.id = sqlite3_column_int64 (stmt, 0);
+      row.ts_us = sqlite3_column_int64 (stmt, 1);
+      row.actor = column_dup (stmt, 2);
+      row.kind = column_dup (stmt, 3);
+      row.sample_id = sqlite3_column_int64 (stmt, 4);
+      row.body = column_dup (stmt, 5);
+      g_array_append_val (events, row);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      set_error (self, rc, error);
+      return NULL;
+    }
+  return g_steal_pointer (&events);
+}
+
+/* Statistics */
+
+static gboolean
+read_totals (QuarryStore       *self,
+             QuarryStoreStats  *stats,
+             GError           **error)
+{
+  g_autoptr(CachedStmt) stmt = NULL;
+  int rc;
+
+  stmt = stmt_get (self,
+                   "SELECT (SELECT count(*) FROM sample), (SELECT count(*) FROM source),"
+                   " (SELECT count(*) FROM label_class), (SELECT count(*) FROM annotation),"
+                   " (SELECT count(*) FROM event), (SELECT count(*) FROM sequence),"
+                   " (SELECT coalesce (sum (size), 0) FROM sample),"
+                   " (SELECT coalesce (sum (width * height), 0) FROM sample)", error);
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
+    return set_error (self, rc, error);
+  stats->n_samples = sqlite3_column_int64 (stmt, 0);
+  stats->n_sources = sqlite3_column_int64 (stmt, 1);
+  stats->n_classes = sqlite3_column_int64 (stmt, 2);
+  stats->n_annotations = sqlite3_column_int64 (stmt, 3);
+  stats->n_events = sqlite3_column_int64 (stmt, 4);
+  stats->n_sequences = sqlite3_column_int64 (stmt, 5);
+  stats->total_bytes = sqlite3_column_int64 (stmt, 6);
+  stats->total_pixels = sqlite3_column_int64 (stmt, 7);
+  return TRUE;
+}
+
+static gboolean
+read_breakdown (QuarryStore       *self,
+                QuarryStoreStats  *stats,
+                GError           **error)
+{
+  g_autoptr(CachedStmt) stmt = NULL;
+  int rc;
+
+  stmt = stmt_get (self,
+                   "SELECT status, media_kind, count(*) FROM sample"
+                   " GROUP BY status, media_kind", error);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      int status = sqlite3_column_int (stmt, 0);
+      QuarryMediaKind kind = media_kind_parse ((const char *) sqlite3_column_text (stmt, 1));
+      guint64 n = sqlite3_column_int64 (stmt, 2);
+
+      if (status >= 0 && status < QUARRY_N_STATUSES)
+        stats->by_status[status] += n;
+      if (kind == QUARRY_MEDIA_JPEG)
+        stats->n_jpeg += n;
+      else if (kind == QUARRY_MEDIA_PNG)
+        stats->n_png += n;
+    }
+  if (rc != SQLITE_DONE)
+    return set_error (self, rc, error);
+  return TRUE;
+}
+
+gboolean
+quarry_store_get_stats (QuarryStore       *self,
+                        QuarryStoreStats  *stats,
+                        GError           **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), FALSE);
+  g_return_val_if_fail (stats != NULL, FALSE);
+
+  memset (stats, 0, sizeof *stats);
+  locker = g_rec_mutex_locker_new (&self->lock);
+  return read_totals (self, stats, error) && read_breakdown (self, stats, error);
+}
