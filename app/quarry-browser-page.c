@@ -115,6 +115,7 @@ add_detail (QuarryBrowserPage *self,
   gtk_label_set_wrap (GTK_LABEL (value_label), TRUE);
   gtk_label_set_wrap_mode (GTK_LABEL (value_label), PANGO_WRAP_WORD_CHAR);
   gtk_label_set_selectable (GTK_LABEL (value_label), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (value_label), 24);
   gtk_widget_set_hexpand (value_label, TRUE);
   gtk_grid_attach (self->details_grid, key_label, 0, row, 1, 1);
   gtk_grid_attach (self->details_grid, value_label, 1, row, 1, 1);
@@ -130,11 +131,13 @@ clear_details (QuarryBrowserPage *self)
 }
 
 static char *
-format_time (gint64 us)
+format_time (gint64      us,
+             const char *format)
 {
-  g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (us / G_USEC_PER_SEC);
+  g_autoptr(GDateTime) seconds = g_date_time_new_from_unix_local (us / G_USEC_PER_SEC);
+  g_autoptr(GDateTime) time = seconds ? g_date_time_add (seconds, us % G_USEC_PER_SEC) : NULL;
 
-  return time ? g_date_time_format (time, "%x %X") : g_strdup ("—");
+  return time ? g_date_time_format (time, format) : g_strdup ("—");
 }
 
 static void
@@ -145,8 +148,8 @@ show_row_details (QuarryBrowserPage     *self,
   g_autofree char *dims = g_strdup_printf ("%u × %u", quarry_sample_get_width (sample),
                                            quarry_sample_get_height (sample));
   g_autofree char *bytes = g_format_size (row->size);
-  g_autofree char *mtime = format_time (row->mtime_us);
-  g_autofree char *added = format_time (row->added_us);
+  g_autofree char *mtime = format_time (row->mtime_us, "%x %X");
+  g_autofree char *added = format_time (row->added_us, "%x %X");
   g_autofree char *orientation = g_strdup_printf ("%u", row->orientation);
   g_autofree char *shapes = g_strdup_printf ("%u", row->n_shapes);
   g_autofree char *kind = g_ascii_strup (quarry_media_kind_to_string (row->kind), -1);
@@ -165,7 +168,7 @@ show_row_details (QuarryBrowserPage     *self,
   if (row->sequence_id != 0)
     {
       g_autofree char *seq = g_strdup_printf ("%" G_GINT64_FORMAT, row->sequence_id);
-      g_autofree char *ts = g_strdup_printf ("%.3f s", row->timestamp_us / 1e6);
+      g_autofree char *ts = format_time (row->timestamp_us, "%x %H:%M:%S.%f");
       add_detail (self, i++, _("Sequence"), seq);
       add_detail (self, i++, _("Timestamp"), ts);
     }
@@ -215,6 +218,13 @@ on_items_changed (QuarryBrowserPage *self)
 {
   update_count (self);
   update_details (self);
+}
+
+/* Enter in the search entry: on to the results. */
+static void
+on_search_activate (QuarryBrowserPage *self)
+{
+  quarry_browser_page_select (self, 0);
 }
 
 static void
@@ -278,10 +288,13 @@ on_size_changed (QuarryBrowserPage *self)
 static void
 quarry_browser_page_dispose (GObject *object)
 {
+  GtkWidget *child;
   QuarryBrowserPage *self = QUARRY_BROWSER_PAGE (object);
 
   quarry_browser_page_set_project (self, NULL, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), QUARRY_TYPE_BROWSER_PAGE);
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->class_ids, g_array_unref);
 
@@ -331,6 +344,7 @@ quarry_browser_page_init (QuarryBrowserPage *self)
   update_classes (self);
 
   g_signal_connect_swapped (self->search_entry, "search-changed", G_CALLBACK (apply_filter), self);
+  g_signal_connect_swapped (self->search_entry, "activate", G_CALLBACK (on_search_activate), self);
   g_signal_connect_swapped (self->status_dropdown, "notify::selected",
                             G_CALLBACK (apply_filter), self);
   g_signal_connect_swapped (self->class_dropdown, "notify::selected",
@@ -390,6 +404,13 @@ quarry_browser_page_get_grid (QuarryBrowserPage *self)
 {
   g_return_val_if_fail (QUARRY_IS_BROWSER_PAGE (self), NULL);
   return self->grid;
+}
+
+void
+quarry_browser_page_focus_grid (QuarryBrowserPage *self)
+{
+  g_return_if_fail (QUARRY_IS_BROWSER_PAGE (self));
+  gtk_widget_grab_focus (quarry_thumb_grid_get_view (self->grid));
 }
 
 void

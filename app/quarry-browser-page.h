@@ -19,6 +19,7 @@ void             quarry_browser_page_set_pool        (QuarryBrowserPage *self,
                                                       QuarryThumbPool   *pool);
 QuarryThumbGrid *quarry_browser_page_get_grid        (QuarryBrowserPage *self);
 void             quarry_browser_page_focus_search    (QuarryBrowserPage *self);
+void             quarry_browser_page_focus_grid      (QuarryBrowserPage *self);
 void             quarry_browser_page_set_search_text (QuarryBrowserPage *self,
                                                       const char        *text);
 /* Selects and scrolls to position. */

@@ -318,10 +318,13 @@ on_model_changed (QuarryViewerPage *self)
 static void
 quarry_viewer_page_dispose (GObject *object)
 {
+  GtkWidget *child;
   QuarryViewerPage *self = QUARRY_VIEWER_PAGE (object);
 
   quarry_viewer_page_set_model (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), QUARRY_TYPE_VIEWER_PAGE);
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
   g_clear_pointer (&self->textures, g_hash_table_unref);
   g_clear_pointer (&self->errors, g_hash_table_unref);
   g_clear_pointer (&self->title, g_free);

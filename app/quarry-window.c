@@ -170,6 +170,7 @@ update_title (QuarryWindow *self)
 static void
 update_page (QuarryWindow *self)
 {
+  gboolean entering_browser;
   const char *page;
 
   if (self->generating)
@@ -185,7 +186,11 @@ update_page (QuarryWindow *self)
   else
     page = "browser";
 
+  entering_browser = g_str_equal (page, "browser")
+                     && g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), page) != 0;
   gtk_stack_set_visible_child_name (self->stack, page);
+  if (entering_browser)
+    quarry_browser_page_focus_grid (self->browser_page);
   gtk_widget_set_visible (self->back_button, self->viewing);
   gtk_widget_set_visible (self->import_button, self->store != NULL && !self->viewing);
   gtk_widget_set_visible (self->details_button, g_str_equal (page, "browser"));

@@ -95,36 +95,26 @@ append_rounded_color (GtkSnapshot           *snapshot,
   gtk_snapshot_pop (snapshot);
 }
 
-static void
-snapshot_thumbnail (QuarryThumbCell *self,
-                    GtkSnapshot     *snapshot,
-                    const GdkRGBA   *fg)
+/* Where the picture goes: fitted into the square, centred, on the square's bottom edge so
+ * the caption sits right under it. */
+static graphene_rect_t
+get_picture_rect (QuarryThumbCell *self)
 {
   float box = self->size - 2 * PADDING;
-  float w, h;
-  graphene_rect_t rect;
+  float w = 0, h = 0;
 
-  if (self->texture == NULL)
+  if (self->texture != NULL)
     {
-      GdkRGBA placeholder = { fg->red, fg->green, fg->blue, 0.08 };
-      float pw = box, ph = box;
-
-      if (self->sample && quarry_sample_get_width (self->sample) > 0)
-        {
-          float aspect = (float) quarry_sample_get_width (self->sample)
-                         / MAX (1u, quarry_sample_get_height (self->sample));
-          if (aspect >= 1)
-            ph = box / aspect;
-          else
-            pw = box * aspect;
-        }
-      rect = GRAPHENE_RECT_INIT (PADDING + (box - pw) / 2, PADDING + (box - ph) / 2, pw, ph);
-      append_rounded_color (snapshot, &rect, 4, &placeholder);
-      return;
+      w = gdk_texture_get_width (self->texture);
+      h = gdk_texture_get_height (self->texture);
     }
-
-  w = gdk_texture_get_width (self->texture);
-  h = gdk_texture_get_height (self->texture);
+  else if (self->sample != NULL)
+    {
+      w = quarry_sample_get_width (self->sample);
+      h = quarry_sample_get_height (self->sample);
+    }
+  if (w <= 0 || h <= 0)
+    w = h = 1;
   if (w >= h)
     {
       h = box * h / w;
@@ -135,14 +125,29 @@ snapshot_thumbnail (QuarryThumbCell *self,
       w = box * w / h;
       h = box;
     }
-  rect = GRAPHENE_RECT_INIT (PADDING + (box - w) / 2, PADDING + (box - h) / 2, w, h);
-  gtk_snapshot_append_texture (snapshot, self->texture, &rect);
+  return GRAPHENE_RECT_INIT (PADDING + (box - w) / 2, PADDING + box - h, w, h);
 }
 
 static void
-snapshot_badges (QuarryThumbCell *self,
-                 GtkSnapshot     *snapshot)
+snapshot_thumbnail (QuarryThumbCell       *self,
+                    GtkSnapshot           *snapshot,
+                    const graphene_rect_t *rect,
+                    const GdkRGBA         *fg)
 {
+  GdkRGBA placeholder = { fg->red, fg->green, fg->blue, 0.08 };
+
+  if (self->texture != NULL)
+    gtk_snapshot_append_texture (snapshot, self->texture, rect);
+  else
+    append_rounded_color (snapshot, rect, 4, &placeholder);
+}
+
+static void
+snapshot_badges (QuarryThumbCell       *self,
+                 GtkSnapshot           *snapshot,
+                 const graphene_rect_t *rect)
+{
+  float x = rect->origin.x, y = rect->origin.y, right = x + rect->size.width;
   QuarrySampleStatus status;
   guint n_shapes;
 
@@ -152,9 +157,9 @@ snapshot_badges (QuarryThumbCell *self,
   status = quarry_sample_get_status (self->sample);
   if (status != QUARRY_STATUS_NEW && status < QUARRY_N_STATUSES)
     {
-      graphene_rect_t dot = GRAPHENE_RECT_INIT (PADDING + 5, PADDING + 5, 12, 12);
       GdkRGBA ring = { 1, 1, 1, 0.9 };
-      graphene_rect_t outer = GRAPHENE_RECT_INIT (PADDING + 4, PADDING + 4, 14, 14);
+      graphene_rect_t outer = GRAPHENE_RECT_INIT (x + 4, y + 4, 14, 14);
+      graphene_rect_t dot = GRAPHENE_RECT_INIT (x + 5, y + 5, 12, 12);
 
       append_rounded_color (snapshot, &outer, 7, &ring);
       append_rounded_color (snapshot, &dot, 6, &status_colors[status]);
@@ -164,21 +169,19 @@ snapshot_badges (QuarryThumbCell *self,
   if (n_shapes > 0)
     {
       g_autofree char *text = g_strdup_printf ("%u", n_shapes);
-      PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), text);
+      g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), text);
       PangoRectangle ink;
       GdkRGBA back = { 0, 0, 0, 0.65 };
       GdkRGBA white = { 1, 1, 1, 1 };
       graphene_rect_t pill;
 
       pango_layout_get_pixel_extents (layout, NULL, &ink);
-      pill = GRAPHENE_RECT_INIT (self->size - PADDING - ink.width - 14, PADDING + 4,
-                                 ink.width + 10, ink.height + 2);
+      pill = GRAPHENE_RECT_INIT (right - ink.width - 14, y + 4, ink.width + 10, ink.height + 2);
       append_rounded_color (snapshot, &pill, (ink.height + 2) / 2.0f, &back);
       gtk_snapshot_save (snapshot);
       gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (pill.origin.x + 5, pill.origin.y + 1));
       gtk_snapshot_append_layout (snapshot, layout, &white);
       gtk_snapshot_restore (snapshot);
-      g_object_unref (layout);
     }
 }
 
@@ -216,11 +219,12 @@ quarry_thumb_cell_snapshot (GtkWidget   *widget,
                             GtkSnapshot *snapshot)
 {
   QuarryThumbCell *self = QUARRY_THUMB_CELL (widget);
+  graphene_rect_t picture = get_picture_rect (self);
   GdkRGBA fg;
 
   gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
-  snapshot_thumbnail (self, snapshot, &fg);
-  snapshot_badges (self, snapshot);
+  snapshot_thumbnail (self, snapshot, &picture, &fg);
+  snapshot_badges (self, snapshot, &picture);
   snapshot_caption (self, snapshot, &fg);
 }
 

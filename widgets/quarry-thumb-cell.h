@@ -1,6 +1,6 @@
 /* quarry-thumb-cell.h: one fixed-size cell of the thumbnail grid.
  *
- * Draws the thumbnail texture (or a placeholder) centred in a square, the file name
+ * Draws the thumbnail texture (or a placeholder) at the bottom of a square, centred, the file name
  * under it, a status dot and a shape count.  It holds no data beyond what it shows.
  */
 #pragma once

@@ -231,6 +231,18 @@ on_activate (GtkGridView     *view,
 }
 
 static void
+open_selected_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  QuarryThumbGrid *self = QUARRY_THUMB_GRID (widget);
+  guint position = gtk_single_selection_get_selected (self->selection);
+
+  if (position != GTK_INVALID_LIST_POSITION)
+    g_signal_emit (self, signals[ACTIVATE], 0, position);
+}
+
+static void
 quarry_thumb_grid_dispose (GObject *object)
 {
   QuarryThumbGrid *self = QUARRY_THUMB_GRID (object);
@@ -309,6 +321,13 @@ quarry_thumb_grid_class_init (QuarryThumbGridClass *klass)
 
   signals[ACTIVATE] = g_signal_new ("activate", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                     0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+
+  gtk_widget_class_install_action (widget_class, "grid.open-selected", NULL, open_selected_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, 0, "grid.open-selected", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, 0, "grid.open-selected",
+                                       NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_ISO_Enter, 0, "grid.open-selected",
+                                       NULL);
 
   gtk_widget_class_set_css_name (widget_class, "thumbgrid");
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);

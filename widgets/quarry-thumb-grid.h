@@ -2,7 +2,8 @@
  *
  * A GtkGridView of fixed-size QuarryThumbCells.  Thumbnails come from a QuarryThumbPool:
  * a bound cell takes a memory hit at once or asks the pool, telling it the position so
- * visible cells are served first; an unbound cell cancels its request.
+ * visible cells are served first; an unbound cell cancels its request.  ::activate(position)
+ * is emitted on double-click and on Enter (action grid.open-selected).
  */
 #pragma once
 

@@ -177,7 +177,7 @@ test_empty_then_import (void)
 static gboolean
 has_message_dialog (gpointer data)
 {
-  g_autoptr(GListModel) toplevels = gtk_window_get_toplevels ();
+  GListModel *toplevels = gtk_window_get_toplevels ();
 
   for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
     {
