@@ -891,6 +891,9 @@ quarry_store_open_reader (QuarryStore  *self,
   reader->actor = g_strdup (quarry_store_get_actor (self));
   if (!open_connection (reader, QUARRY_STORE_OPEN_READ_ONLY, error))
     return NULL;
+  /* Readers stream rows once; a small page cache keeps a worker's memory low. */
+  if (!db_exec (reader->db, "PRAGMA cache_size = -2048", error))
+    return NULL;
   return g_steal_pointer (&reader);
 }
 
@@ -2121,4 +2124,22 @@ quarry_store_get_stats (QuarryStore       *self,
   memset (stats, 0, sizeof *stats);
   locker = g_rec_mutex_locker_new (&self->lock);
   return read_totals (self, stats, error) && read_breakdown (self, stats, error);
+}
+
+gboolean
+quarry_store_has_samples (QuarryStore *self)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(CachedStmt) stmt = NULL;
+  gboolean any;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), FALSE);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  stmt = stmt_get (self, "SELECT EXISTS (SELECT 1 FROM sample)", NULL);
+  if (stmt == NULL || sqlite3_step (stmt) != SQLITE_ROW)
+    return FALSE;
+  any = sqlite3_column_int (stmt, 0) != 0;
+  sqlite3_reset (stmt);
+  return any;
 }

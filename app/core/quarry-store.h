@@ -249,6 +249,8 @@ GArray           *quarry_store_list_events          (QuarryStore       *self,
                                                      guint              limit,
                                                      GError           **error);
 
+/* Cheap: whether the project holds any sample. */
+gboolean          quarry_store_has_samples          (QuarryStore       *self);
 gboolean          quarry_store_get_stats            (QuarryStore       *self,
                                                      QuarryStoreStats  *stats,
                                                      GError           **error);

@@ -955,7 +955,9 @@ test_query_sort (Fixture       *f,
 {
   gint64 ids[G_N_ELEMENTS (query_paths)];
 
+  g_assert_false (quarry_store_has_samples (f->store));
   fill_query_samples (f, ids);
+  g_assert_true (quarry_store_has_samples (f->store));
   for (QuarrySortKey sort = QUARRY_SORT_NAME; sort <= QUARRY_SORT_ADDED; sort++)
     for (int desc = 0; desc <= 1; desc++)
       {
