@@ -31,13 +31,12 @@ static const GOptionEntry options[] = {
   { NULL }
 };
 
+/* Windows are presented by the caller, after it gave them a project: the project's rows
+ * then load while the window is being built. */
 static QuarryWindow *
 new_window (QuarryApplication *self)
 {
-  QuarryWindow *window = quarry_window_new (self);
-
-  gtk_window_present (GTK_WINDOW (window));
-  return window;
+  return quarry_window_new (self);
 }
 
 /* An open window with no project, or a new one. */
@@ -46,10 +45,7 @@ get_free_window (QuarryApplication *self)
 {
   for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l; l = l->next)
     if (QUARRY_IS_WINDOW (l->data) && !quarry_window_has_project (l->data))
-      {
-        gtk_window_present (l->data);
-        return l->data;
-      }
+      return l->data;
   return new_window (self);
 }
 
@@ -70,11 +66,14 @@ quarry_application_activate (GApplication *app)
   GtkWindow *active = gtk_application_get_active_window (GTK_APPLICATION (app));
   g_auto(GStrv) recent = NULL;
   g_autofree char *last = NULL;
+  QuarryWindow *window;
 
   if (self->open_demo)
     {
       self->open_demo = FALSE;
-      quarry_window_open_demo (get_free_window (self));
+      window = get_free_window (self);
+      quarry_window_open_demo (window);
+      gtk_window_present (GTK_WINDOW (window));
       return;
     }
   if (active != NULL)
@@ -85,12 +84,12 @@ quarry_application_activate (GApplication *app)
 
   recent = g_settings_get_strv (self->settings, "recent-projects");
   last = get_last_project (self);
+  window = new_window (self);
   if (last != NULL)
-    quarry_window_open_project (new_window (self), last);
+    quarry_window_open_project (window, last);
   else if (recent[0] == NULL)
-    quarry_window_open_demo (new_window (self));  /* first run */
-  else
-    new_window (self);
+    quarry_window_open_demo (window);  /* first run */
+  gtk_window_present (GTK_WINDOW (window));
 }
 
 static void
@@ -108,6 +107,7 @@ quarry_application_open (GApplication  *app,
 
       if (path != NULL)
         quarry_window_open_project (window, path);
+      gtk_window_present (GTK_WINDOW (window));
     }
 }
 
@@ -169,7 +169,10 @@ open_demo_action (GSimpleAction *action,
                   GVariant      *parameter,
                   gpointer       user_data)
 {
-  quarry_window_open_demo (get_free_window (user_data));
+  QuarryWindow *window = get_free_window (user_data);
+
+  quarry_window_open_demo (window);
+  gtk_window_present (GTK_WINDOW (window));
 }
 
 static void
@@ -177,7 +180,7 @@ new_window_action (GSimpleAction *action,
                    GVariant      *parameter,
                    gpointer       user_data)
 {
-  new_window (user_data);
+  gtk_window_present (GTK_WINDOW (new_window (user_data)));
 }
 
 static void

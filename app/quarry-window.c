@@ -179,9 +179,10 @@ update_page (QuarryWindow *self)
     page = "welcome";
   else if (self->viewing)
     page = "viewer";
-  else if (!quarry_sample_list_get_loading (self->samples)
-           && g_list_model_get_n_items (G_LIST_MODEL (self->samples)) == 0
-           && filter_is_empty (self->samples) && self->importer == NULL)
+  else if (self->importer == NULL && filter_is_empty (self->samples)
+           && (quarry_sample_list_get_loading (self->samples)
+               ? !quarry_store_has_samples (self->store)
+               : g_list_model_get_n_items (G_LIST_MODEL (self->samples)) == 0))
     page = "empty";
   else
     page = "browser";
@@ -262,6 +263,19 @@ bench_after_paint (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static void
+bench_after_first_paint (GdkFrameClock *clock,
+                         QuarryWindow  *self)
+{
+  quarry_bench_report ("first-grid-paint-ms", quarry_bench_elapsed_ms (), "ms");
+  quarry_bench_report ("grid-items", g_list_model_get_n_items (G_LIST_MODEL (self->samples)),
+                       "images");
+  g_signal_handlers_disconnect_by_func (clock, bench_after_first_paint, self);
+  /* Let the visible thumbnails arrive before measuring memory. */
+  g_timeout_add_seconds (3, bench_after_paint, self);
+}
+
+/* Waits for the first frame that has grid items, then for the end of its paint. */
 static gboolean
 bench_tick (GtkWidget     *widget,
             GdkFrameClock *clock,
@@ -271,11 +285,7 @@ bench_tick (GtkWidget     *widget,
 
   if (g_list_model_get_n_items (G_LIST_MODEL (self->samples)) == 0)
     return G_SOURCE_CONTINUE;
-  quarry_bench_report ("first-grid-paint-ms", quarry_bench_elapsed_ms (), "ms");
-  quarry_bench_report ("grid-items", g_list_model_get_n_items (G_LIST_MODEL (self->samples)),
-                       "images");
-  /* Let the visible thumbnails arrive before measuring memory. */
-  g_timeout_add_seconds (3, bench_after_paint, self);
+  g_signal_connect (clock, "after-paint", G_CALLBACK (bench_after_first_paint), self);
   return G_SOURCE_REMOVE;
 }
 
@@ -914,4 +924,11 @@ quarry_window_get_viewer_page (QuarryWindow *self)
 {
   g_return_val_if_fail (QUARRY_IS_WINDOW (self), NULL);
   return GTK_WIDGET (self->viewer_page);
+}
+
+gboolean
+quarry_window_get_busy (QuarryWindow *self)
+{
+  g_return_val_if_fail (QUARRY_IS_WINDOW (self), FALSE);
+  return self->task_cancellable != NULL;
 }

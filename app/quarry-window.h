@@ -21,6 +21,8 @@ void          quarry_window_open_demo       (QuarryWindow      *self);
 void          quarry_window_import_folder   (QuarryWindow      *self,
                                              const char        *folder);
 
+/* Whether an import or the demo generation is running. */
+gboolean      quarry_window_get_busy        (QuarryWindow      *self);
 /* For tests: "welcome", "empty", "browser", "viewer" or "generating". */
 const char   *quarry_window_get_page_name   (QuarryWindow      *self);
 GtkWidget    *quarry_window_get_browser_page (QuarryWindow     *self);

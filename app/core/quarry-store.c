@@ -4,7 +4,7 @@
  * numbered without gaps, ON CONFLICT upserts, RETURNING on plain INSERT/UPDATE only,
  * int64 microsecond times, 0/1 booleans, STRICT tables and batches of at most 1000 rows.
  *
- * Locking: one connection (SQLITE_OPEN_FULLMUTEX) plus a recursive mutex taken by every
+ * Locking: one connection (SQLITE_OPEN_NOMUTEX) guarded by a recursive mutex taken by every
  * public call, so prepared statements and the transaction depth are never shared between
  * threads.  quarry_store_begin() keeps the mutex until commit() or rollback(), so other
  * threads wait instead of writing into someone else's group.
@@ -763,7 +763,8 @@ open_connection (QuarryStore       *self,
                  QuarryStoreFlags   flags,
                  GError           **error)
 {
-  int sqlite_flags = SQLITE_OPEN_FULLMUTEX;
+  /* The store's own lock serializes every use of the connection. */
+  int sqlite_flags = SQLITE_OPEN_NOMUTEX;
   gboolean empty = FALSE;
   int rc;
 

@@ -10,6 +10,7 @@
 
 #include "display-utils.h"
 #include "quarry-application.h"
+#include "quarry-problems-dialog.h"
 #include "quarry-browser-page.h"
 #include "quarry-image-view.h"
 #include "quarry-viewer-page.h"
@@ -142,6 +143,42 @@ test_browse_filter_view (void)
   display_remove_tree (folder);
 }
 
+static char *
+images_broken (const char *images,
+               const char *name)
+{
+  static char path[4096];
+
+  g_snprintf (path, sizeof path, "%s/%s", images, name);
+  return path;
+}
+
+static GtkWidget *
+find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type))
+        return GTK_WIDGET (window);
+    }
+  return NULL;
+}
+
+static gboolean
+has_problems_dialog (gpointer data)
+{
+  return find_toplevel (QUARRY_TYPE_PROBLEMS_DIALOG) != NULL;
+}
+
+static gboolean
+import_finished (gpointer data)
+{
+  return !quarry_window_get_busy (data);
+}
+
 static void
 test_empty_then_import (void)
 {
@@ -152,17 +189,36 @@ test_empty_then_import (void)
   g_autoptr(QuarryApplication) app = make_app ();
   g_autoptr(QuarryStore) store = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) shot = NULL;
   QuarryWindow *window;
+  GtkWidget *dialog;
 
   store = quarry_store_open (empty, QUARRY_STORE_OPEN_CREATE, &error);
   g_assert_no_error (error);
   g_clear_object (&store);
 
+  /* Broken files in the folder: listed, skipped, the rest imported. */
+  g_assert_true (g_file_set_contents (images_broken (images, "empty.jpg"), "", 0, NULL));
+  g_assert_true (g_file_set_contents (images_broken (images, "notes.png"), "hello", -1, NULL));
+
   window = make_window (app);
   quarry_window_open_project (window, empty);
   wait_for_page (window, "empty", 0);
+  g_clear_object (&shot);
+  shot = display_render (GTK_WIDGET (window));
+  display_save (shot, "window-empty");
   quarry_window_import_folder (window, images);
   wait_for_page (window, "browser", 12);
+  g_assert_true (display_spin_until (import_finished, window, 20000));
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-import-problems", NULL);
+  g_assert_true (display_spin_until (has_problems_dialog, NULL, 5000));
+  dialog = find_toplevel (QUARRY_TYPE_PROBLEMS_DIALOG);
+  gtk_test_widget_wait_for_draw (dialog);
+  g_clear_object (&shot);
+  shot = display_render (dialog);
+  display_save (shot, "problems-dialog");
+  gtk_window_destroy (GTK_WINDOW (dialog));
 
   /* Importing the same folder again adds nothing. */
   quarry_window_import_folder (window, images);
@@ -177,15 +233,7 @@ test_empty_then_import (void)
 static gboolean
 has_message_dialog (gpointer data)
 {
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
-      if (ADW_IS_MESSAGE_DIALOG (window))
-        return TRUE;
-    }
-  return FALSE;
+  return find_toplevel (ADW_TYPE_MESSAGE_DIALOG) != NULL;
 }
 
 static void
