@@ -179,7 +179,7 @@ update_page (QuarryWindow *self)
     page = "welcome";
   else if (self->viewing)
     page = "viewer";
-  else if (self->importer == NULL && filter_is_empty (self->samples)
+  else if (filter_is_empty (self->samples)
            && (quarry_sample_list_get_loading (self->samples)
                ? !quarry_store_has_samples (self->store)
                : g_list_model_get_n_items (G_LIST_MODEL (self->samples)) == 0))

@@ -10,6 +10,7 @@
 
 #include "display-utils.h"
 #include "quarry-application.h"
+#include "quarry-importer.h"
 #include "quarry-problems-dialog.h"
 #include "quarry-browser-page.h"
 #include "quarry-image-view.h"
@@ -230,6 +231,57 @@ test_empty_then_import (void)
   display_remove_tree (folder);
 }
 
+static void
+test_import_progress_and_cancel (void)
+{
+  g_autofree char *folder = NULL;
+  g_autofree char *source = display_make_project (1500, 32, 24, &folder);
+  g_autofree char *images = g_build_filename (folder, "images", NULL);
+  g_autofree char *target = g_build_filename (folder, "target.quarry", NULL);
+  g_autoptr(QuarryApplication) app = make_app ();
+  g_autoptr(QuarryStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) shot = NULL;
+  QuarryStoreStats stats;
+  QuarryWindow *window;
+
+  store = quarry_store_open (target, QUARRY_STORE_OPEN_CREATE, &error);
+  g_assert_no_error (error);
+  g_clear_object (&store);
+
+  window = make_window (app);
+  quarry_window_open_project (window, target);
+  wait_for_page (window, "empty", 0);
+  quarry_window_import_folder (window, images);
+  g_assert_true (quarry_window_get_busy (window));
+  /* A second import is refused while one runs. */
+  quarry_window_import_folder (window, images);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.cancel-task", NULL);
+  g_assert_true (display_spin_until (import_finished, window, 20000));
+  display_spin (300);
+
+  /* Whatever was committed before the cancel is kept, and the file is consistent. */
+  store = quarry_store_open (target, 0, &error);
+  g_assert_no_error (error);
+  g_assert_true (quarry_store_get_stats (store, &stats, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (stats.n_samples, <, 1500);
+  g_assert_cmpuint (stats.n_samples % QUARRY_IMPORT_BATCH_SIZE, ==, 0);
+  g_test_message ("%" G_GUINT64_FORMAT " samples kept after cancelling", stats.n_samples);
+  g_clear_object (&store);
+
+  /* Importing again finishes the job; the progress bar shows meanwhile. */
+  quarry_window_import_folder (window, images);
+  shot = display_render (GTK_WIDGET (window));
+  display_save (shot, "window-importing");
+  wait_for_page (window, "browser", 1500);
+  g_assert_true (display_spin_until (import_finished, window, 20000));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  display_spin (100);
+  display_remove_tree (folder);
+}
+
 static gboolean
 has_message_dialog (gpointer data)
 {
@@ -273,6 +325,7 @@ main (int   argc,
 
   g_test_add_func ("/quarry/window/browse-filter-view", test_browse_filter_view);
   g_test_add_func ("/quarry/window/empty-then-import", test_empty_then_import);
+  g_test_add_func ("/quarry/window/import-cancel", test_import_progress_and_cancel);
   g_test_add_func ("/quarry/window/bad-project", test_bad_project_reports_error);
   return g_test_run ();
 }
