@@ -44,6 +44,19 @@ static const Command commands[] = {
   { "help", cmd_help, N_("[COMMAND]"), N_("Show help for a command") },
 };
 
+/* s followed by spaces up to width characters (not bytes). */
+static char *
+pad (const char *s,
+     glong       width)
+{
+  glong n = g_utf8_strlen (s, -1);
+  GString *padded = g_string_new (s);
+
+  for (; n < width; n++)
+    g_string_append_c (padded, ' ');
+  return g_string_free (padded, FALSE);
+}
+
 static const Command *
 find_command (const char *name)
 {
@@ -65,8 +78,10 @@ quarry_cli_print_usage (FILE *stream)
   fprintf (stream, "%s\n  quarry [--demo] [PROJECT.quarry]\n", _("Usage:"));
   fprintf (stream, "  quarry %s\n\n%s\n", _("COMMAND [OPTIONS…]"), _("Commands:"));
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (stream, "  %-11s %-24s %s\n", commands[i].name, _(commands[i].args),
-             _(commands[i].summary));
+    {
+      g_autofree char *args = pad (_(commands[i].args), 24);
+      fprintf (stream, "  %-11s %s %s\n", commands[i].name, args, _(commands[i].summary));
+    }
   fprintf (stream, "\n%s\n", _("Run “quarry COMMAND --help” for the options of a command."));
   fprintf (stream, "\n%s\n%s\n%s\n%s\n%s\n%s\n", _("Exit status:"),
            _("  0    success"),
@@ -207,7 +222,8 @@ print_import_progress (ImportRun *run,
   if (run->quiet || !is_terminal ())
     return;
   quarry_importer_get_progress (run->importer, &p);
-  g_printerr (_("\r%s: %u files, %u new, %u changed, %u unchanged, %u skipped"),
+  g_printerr ("\r");
+  g_printerr (_("%s: %u files, %u new, %u changed, %u unchanged, %u skipped"),
               quarry_importer_get_folder (run->importer),
               p.files_seen, p.added, p.updated, p.unchanged, p.skipped);
   g_printerr ("\033[K%s", last ? "\n" : "");
@@ -317,7 +333,7 @@ run_import (QuarryStore  *store,
 
   if (json != NULL)
     add_import_json (json, importer);
-  else if (!quiet || run.ok)
+  else if (run.ok)
     print_import_summary (importer);
   quarry_importer_get_progress (importer, &p);
   *n_skipped += p.skipped;
@@ -375,34 +391,79 @@ cmd_import (int argc, char **argv)
 
 /* --- info -------------------------------------------------------------- */
 
+static char *
+count (guint64 n)
+{
+  return g_strdup_printf ("%" G_GUINT64_FORMAT, n);
+}
+
+/* "Label: value" lines with the values aligned, counting characters. */
+static void
+print_fields (const char * const *labels,
+              char * const       *values,
+              guint               n_fields,
+              const char         *indent)
+{
+  glong width = 0;
+
+  for (guint i = 0; i < n_fields; i++)
+    width = MAX (width, g_utf8_strlen (labels[i], -1));
+  for (guint i = 0; i < n_fields; i++)
+    {
+      g_autofree char *label = pad (labels[i], width);
+      g_print ("%s%s  %s\n", indent, label, values[i]);
+    }
+}
+
 static void
 print_info_text (QuarryStore            *store,
                  const QuarryStoreStats *stats,
                  GArray                 *classes)
 {
   g_autofree char *bytes = g_format_size (stats->total_bytes);
+  g_autofree char *n = count (stats->n_samples), *jpeg = count (stats->n_jpeg);
+  g_autofree char *png = count (stats->n_png);
+  const char *labels[] = { _("Project:"), _("Schema:"), _("Images:"), _("Size:"), _("Sources:"),
+                           _("Sequences:"), _("Annotations:"), _("Events:"), _("Classes:") };
+  char *values[G_N_ELEMENTS (labels)] = {
+    g_strdup (quarry_store_get_path (store)),
+    g_strdup_printf ("%u", quarry_store_get_schema_version (store)),
+    g_strdup_printf (_("%s (%s JPEG, %s PNG)"), n, jpeg, png),
+    g_strdup_printf (_("%s, %.1f megapixels"), bytes, stats->total_pixels / 1e6),
+    count (stats->n_sources), count (stats->n_sequences), count (stats->n_annotations),
+    count (stats->n_events), g_strdup_printf ("%u", classes->len),
+  };
+  const char *status_labels[QUARRY_N_STATUSES];
+  char *status_values[QUARRY_N_STATUSES];
+  const char **class_labels = g_new0 (const char *, classes->len + 1);
+  char **class_values = g_new0 (char *, classes->len + 1);
 
-  g_print (_("Project:     %s\n"), quarry_store_get_path (store));
-  g_print (_("Schema:      %u\n"), quarry_store_get_schema_version (store));
-  g_print (_("Images:      %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT " JPEG, %"
-             G_GUINT64_FORMAT " PNG)\n"), stats->n_samples, stats->n_jpeg, stats->n_png);
-  g_print (_("Size:        %s, %.1f megapixels\n"), bytes, stats->total_pixels / 1e6);
-  g_print (_("Sources:     %" G_GUINT64_FORMAT "\n"), stats->n_sources);
-  g_print (_("Sequences:   %" G_GUINT64_FORMAT "\n"), stats->n_sequences);
-  g_print (_("Annotations: %" G_GUINT64_FORMAT "\n"), stats->n_annotations);
-  g_print (_("Events:      %" G_GUINT64_FORMAT "\n"), stats->n_events);
-  g_print (_("Status:\n"));
+  print_fields (labels, values, G_N_ELEMENTS (labels), "");
   for (guint s = 0; s < QUARRY_N_STATUSES; s++)
-    g_print ("  %-12s %" G_GUINT64_FORMAT "\n", quarry_sample_status_get_label (s),
-             stats->by_status[s]);
-  g_print (_("Classes:     %u\n"), classes->len);
+    {
+      status_labels[s] = quarry_sample_status_get_label (s);
+      status_values[s] = count (stats->by_status[s]);
+    }
+  g_print ("%s\n", _("Status:"));
+  print_fields (status_labels, status_values, QUARRY_N_STATUSES, "  ");
   for (guint i = 0; i < classes->len; i++)
     {
       QuarryClassRow *row = &g_array_index (classes, QuarryClassRow, i);
-      g_print (g_dngettext (GETTEXT_PACKAGE, "  %-20s %s  %u shape\n",
-                            "  %-20s %s  %u shapes\n", row->n_shapes),
-               row->name, row->color, row->n_shapes);
+      class_labels[i] = row->name;
+      class_values[i] = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s  %u shape",
+                                                      "%s  %u shapes", row->n_shapes),
+                                         row->color, row->n_shapes);
     }
+  if (classes->len > 0)
+    g_print ("%s\n", _("Shapes per class:"));
+  print_fields (class_labels, class_values, classes->len, "  ");
+
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    g_free (values[i]);
+  for (guint s = 0; s < QUARRY_N_STATUSES; s++)
+    g_free (status_values[s]);
+  g_strfreev (class_values);
+  g_free (class_labels);
 }
 
 static void
@@ -531,7 +592,8 @@ print_thumb_progress (ThumbRun *run,
 {
   if (run->quiet || !is_terminal ())
     return;
-  g_printerr (_("\rThumbnails: %u of %u, %u failed"), run->done, run->total, run->failed);
+  g_printerr ("\r");
+  g_printerr (_("Thumbnails: %u of %u, %u failed"), run->done, run->total, run->failed);
   g_printerr ("\033[K%s", last ? "\n" : "");
 }
 
@@ -645,7 +707,8 @@ on_demo_progress (guint    done,
 
   if (quiet || !is_terminal () || (done % 50 != 0 && done != total))
     return;
-  g_printerr (_("\rDrawing demo scenes: %u of %u"), done, total);
+  g_printerr ("\r");
+  g_printerr (_("Drawing demo scenes: %u of %u"), done, total);
   g_printerr ("\033[K%s", done == total ? "\n" : "");
 }
 

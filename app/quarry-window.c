@@ -435,13 +435,19 @@ show_import_result (QuarryWindow   *self,
   AdwToast *toast;
 
   quarry_importer_get_progress (importer, &p);
+  text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u new image imported",
+                                       "%u new images imported", p.added), p.added);
   if (p.skipped > 0)
-    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u new images, %u file skipped",
-                                         "%u new images, %u files skipped", p.skipped),
-                            p.added, p.skipped);
-  else
-    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u new image imported",
-                                         "%u new images imported", p.added), p.added);
+    {
+      g_autofree char *skipped = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                               "%u file skipped",
+                                                               "%u files skipped", p.skipped),
+                                                  p.skipped);
+      /* Translators: "12 new images imported, 3 files skipped" */
+      g_autofree char *both = g_strdup_printf (_("%s, %s"), text, skipped);
+      g_free (text);
+      text = g_steal_pointer (&both);
+    }
   toast = adw_toast_new (text);
   if (problems != NULL && problems->len > 0)
     {

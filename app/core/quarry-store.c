@@ -311,8 +311,10 @@ set_not_found (GError     **error,
                const char  *what,
                gint64       id)
 {
+  g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+
   g_set_error (error, QUARRY_STORE_ERROR, QUARRY_STORE_ERROR_NOT_FOUND,
-               _("No %s with id %" G_GINT64_FORMAT " in the project"), what, id);
+               _("No %s with id %s in the project"), what, number);
   return FALSE;
 }
 
