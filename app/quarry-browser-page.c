@@ -116,7 +116,6 @@ add_detail (QuarryBrowserPage *self,
   gtk_label_set_wrap_mode (GTK_LABEL (value_label), PANGO_WRAP_WORD_CHAR);
   gtk_label_set_selectable (GTK_LABEL (value_label), TRUE);
   gtk_label_set_max_width_chars (GTK_LABEL (value_label), 24);
-  gtk_widget_set_hexpand (value_label, TRUE);
   gtk_grid_attach (self->details_grid, key_label, 0, row, 1, 1);
   gtk_grid_attach (self->details_grid, value_label, 1, row, 1, 1);
 }

@@ -68,10 +68,14 @@ make_app (void)
 {
   QuarryApplication *app = quarry_application_new ();
   g_autoptr(GError) error = NULL;
+  static guint n_apps;
+  g_autofree char *id = g_strdup_printf ("io.github.quarry.Quarry.Test%u", ++n_apps);
 
+  /* One id per test: several applications live in this one process. */
+  g_application_set_application_id (G_APPLICATION (app), id);
   g_application_set_flags (G_APPLICATION (app),
                            G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_application_register (G_APPLICATION (app), NULL, &error);
   g_assert_no_error (error);
   return app;
 }
@@ -111,6 +115,16 @@ test_browse_filter_view (void)
   recent = g_settings_get_strv (quarry_application_get_settings (app), "recent-projects");
   g_assert_cmpstr (recent[0], ==, project);
 
+  /* Selecting an image fills the details pane without taking the grid's width. */
+  {
+    int width = gtk_widget_get_width (GTK_WIDGET (grid));
+
+    quarry_browser_page_select (browser, 0);
+    display_spin (300);
+    gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
+    g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (grid)), ==, width);
+  }
+
   /* Free-text filter: "frame 0001" matches frame 00010 .. 00019. */
   quarry_browser_page_set_search_text (browser, "FRAME 0001");
   wait_for_page (window, "browser", 10);
@@ -139,8 +153,10 @@ test_browse_filter_view (void)
   g_assert_cmpuint (gtk_single_selection_get_selected (quarry_thumb_grid_get_selection (grid)),
                     ==, 3);
 
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
   gtk_window_destroy (GTK_WINDOW (window));
-  display_spin (100);
+  display_spin (500);
+  g_assert_null (window);
   display_remove_tree (folder);
 }
 
