@@ -196,6 +196,27 @@ import_finished (gpointer data)
   return !quarry_window_get_busy (data);
 }
 
+/* Delivers a file list to the window's drop target, as a drag from a file manager does. */
+static gboolean
+drop_files (QuarryWindow *window,
+            const char   *path)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (window));
+  g_auto(GValue) value = G_VALUE_INIT;
+  GSList *files = g_slist_prepend (NULL, g_file_new_for_path (path));
+  gboolean accepted = FALSE;
+
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_value_take_boxed (&value, files);
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+      if (GTK_IS_DROP_TARGET (controller))
+        g_signal_emit_by_name (controller, "drop", &value, 10.0, 10.0, &accepted);
+    }
+  return accepted;
+}
+
 static void
 test_empty_then_import (void)
 {
@@ -224,7 +245,8 @@ test_empty_then_import (void)
   g_clear_object (&shot);
   shot = display_render (GTK_WIDGET (window));
   display_save (shot, "window-empty");
-  quarry_window_import_folder (window, images);
+  /* Drop the folder on the window, as from a file manager. */
+  g_assert_true (drop_files (window, images));
   wait_for_page (window, "browser", 12);
   g_assert_true (display_spin_until (import_finished, window, 20000));
 
