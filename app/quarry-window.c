@@ -56,6 +56,13 @@ G_DEFINE_FINAL_TYPE (QuarryWindow, quarry_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static void update_page (QuarryWindow *self);
 
+/* After dispose: a task that outlived its window only cleans up. */
+static gboolean
+is_closed (QuarryWindow *self)
+{
+  return self->stack == NULL;
+}
+
 static QuarryApplication *
 get_app (QuarryWindow *self)
 {
@@ -466,8 +473,11 @@ import_done (GObject      *source,
   g_autoptr(QuarryWindow) self = user_data;
   QuarryImporter *importer = QUARRY_IMPORTER (source);
   g_autoptr(GError) error = NULL;
+  gboolean ok = quarry_importer_run_finish (importer, result, &error);
 
-  if (!quarry_importer_run_finish (importer, result, &error))
+  if (is_closed (self))
+    return;
+  if (!ok)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         show_toast (self, _("Import cancelled; images imported so far are kept"));
@@ -579,6 +589,8 @@ demo_done (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autofree char *project = g_task_propagate_pointer (G_TASK (result), &error);
 
+  if (is_closed (self))
+    return;
   self->generating = FALSE;
   end_task (self);
   if (project != NULL)
