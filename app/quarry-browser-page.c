@@ -212,18 +212,46 @@ update_count (QuarryBrowserPage *self)
   gtk_stack_set_visible_child_name (self->results_stack, n > 0 || loading ? "grid" : "none");
 }
 
+static gboolean
+focus_is_inside (GtkWidget *widget)
+{
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkWidget *focus = root ? gtk_root_get_focus (root) : NULL;
+
+  return focus != NULL && (focus == widget || gtk_widget_is_ancestor (focus, widget));
+}
+
+/* With the keyboard in the grid and nothing selected, Enter and the details pane should
+ * work on the first image at once. */
+static void
+select_first_if_focused (QuarryBrowserPage *self)
+{
+  GtkSingleSelection *selection = quarry_thumb_grid_get_selection (self->grid);
+
+  if (gtk_single_selection_get_selected (selection) == GTK_INVALID_LIST_POSITION
+      && g_list_model_get_n_items (G_LIST_MODEL (selection)) > 0
+      && focus_is_inside (quarry_thumb_grid_get_view (self->grid)))
+    gtk_single_selection_set_selected (selection, 0);
+}
+
 static void
 on_items_changed (QuarryBrowserPage *self)
 {
   update_count (self);
+  select_first_if_focused (self);
   update_details (self);
 }
 
-/* Enter in the search entry: on to the results. */
+/* Enter in the search entry moves on to the results.  The entry also captures keys typed
+ * in the grid (type to search), so Enter pressed in the grid arrives here too: then it
+ * opens the selected image. */
 static void
 on_search_activate (QuarryBrowserPage *self)
 {
-  quarry_browser_page_select (self, 0);
+  if (focus_is_inside (GTK_WIDGET (self->search_entry)))
+    quarry_browser_page_select (self, 0);
+  else
+    gtk_widget_activate_action (GTK_WIDGET (self->grid), "grid.open-selected", NULL);
 }
 
 static void
@@ -410,6 +438,7 @@ quarry_browser_page_focus_grid (QuarryBrowserPage *self)
 {
   g_return_if_fail (QUARRY_IS_BROWSER_PAGE (self));
   gtk_widget_grab_focus (quarry_thumb_grid_get_view (self->grid));
+  select_first_if_focused (self);
 }
 
 void

@@ -787,6 +787,14 @@ focus_search_action (GtkWidget *widget, const char *name, GVariant *param)
   quarry_browser_page_focus_search (self->browser_page);
 }
 
+/* A project opened before the window was shown: give the grid the keyboard now. */
+static void
+on_map (QuarryWindow *self)
+{
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "browser") == 0)
+    quarry_browser_page_focus_grid (self->browser_page);
+}
+
 static void
 on_viewer_title (QuarryWindow *self)
 {
@@ -900,6 +908,7 @@ quarry_window_init (QuarryWindow *self)
   g_action_map_add_action (G_ACTION_MAP (self), details);
 
   g_signal_connect (self->browser_page, "open-sample", G_CALLBACK (on_open_sample), self);
+  g_signal_connect (self, "map", G_CALLBACK (on_map), NULL);
   g_signal_connect_swapped (self->viewer_page, "notify::title", G_CALLBACK (on_viewer_title),
                             self);
   g_signal_connect_swapped (self->settings, "changed::recent-projects",
