@@ -216,32 +216,6 @@ quarry_event_row_clear (QuarryEventRow *row)
   g_clear_pointer (&row->body, g_free);
 }
 
-/* The store's own names for media kinds, independent of quarry-image.c. */
-static const char *
-media_kind_name (QuarryMediaKind kind)
-{
-  switch (kind)
-    {
-    case QUARRY_MEDIA_JPEG:
-      return "jpeg";
-    case QUARRY_MEDIA_PNG:
-      return "png";
-    case QUARRY_MEDIA_UNKNOWN:
-    default:
-      return "unknown";
-    }
-}
-
-static QuarryMediaKind
-media_kind_parse (const char *name)
-{
-  if (g_strcmp0 (name, "jpeg") == 0)
-    return QUARRY_MEDIA_JPEG;
-  if (g_strcmp0 (name, "png") == 0)
-    return QUARRY_MEDIA_PNG;
-  return QUARRY_MEDIA_UNKNOWN;
-}
-
 /* Errors */
 
 static char *
@@ -1243,7 +1217,7 @@ read_sample_row (CachedStmt      *stmt,
   row->width = (guint) sqlite3_column_int64 (stmt, 5);
   row->height = (guint) sqlite3_column_int64 (stmt, 6);
   row->orientation = (guint) sqlite3_column_int (stmt, 7);
-  row->kind = media_kind_parse ((const char *) sqlite3_column_text (stmt, 8));
+  row->kind = quarry_media_kind_from_string ((const char *) sqlite3_column_text (stmt, 8));
   row->sequence_id = sqlite3_column_int64 (stmt, 9);
   row->timestamp_us = sqlite3_column_int64 (stmt, 10);
   row->status = (status >= 0 && status < QUARRY_N_STATUSES) ? status : QUARRY_STATUS_NEW;
@@ -1301,7 +1275,7 @@ bind_put_row (CachedStmt            *stmt,
   sqlite3_bind_int64 (stmt, base + 7, row->width);
   sqlite3_bind_int64 (stmt, base + 8, row->height);
   sqlite3_bind_int64 (stmt, base + 9, CLAMP (row->orientation, 1, 8));
-  sqlite3_bind_text (stmt, base + 10, media_kind_name (row->kind), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, base + 10, quarry_media_kind_to_string (row->kind), -1, SQLITE_STATIC);
   bind_id_or_null (stmt, base + 11, row->sequence_id);
   bind_id_or_null (stmt, base + 12, row->timestamp_us);
   sqlite3_bind_int (stmt, base + 13, row->status < QUARRY_N_STATUSES ? row->status : 0);
@@ -2099,7 +2073,8 @@ read_breakdown (QuarryStore       *self,
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       int status = sqlite3_column_int (stmt, 0);
-      QuarryMediaKind kind = media_kind_parse ((const char *) sqlite3_column_text (stmt, 1));
+      const char *name = (const char *) sqlite3_column_text (stmt, 1);
+      QuarryMediaKind kind = quarry_media_kind_from_string (name);
       guint64 n = sqlite3_column_int64 (stmt, 2);
 
       if (status >= 0 && status < QUARRY_N_STATUSES)
