@@ -364,9 +364,11 @@ quarry_browser_page_class_init (QuarryBrowserPageClass *klass)
 static void
 quarry_browser_page_init (QuarryBrowserPage *self)
 {
+  GtkLayoutManager *layout;
+
   gtk_widget_init_template (GTK_WIDGET (self));
-  gtk_orientable_set_orientation (GTK_ORIENTABLE (gtk_widget_get_layout_manager (GTK_WIDGET (self))),
-                                  GTK_ORIENTATION_VERTICAL);
+  layout = gtk_widget_get_layout_manager (GTK_WIDGET (self));
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (layout), GTK_ORIENTATION_VERTICAL);
   self->settings = g_settings_new (APP_ID);
   update_classes (self);
 

@@ -77,8 +77,8 @@ quarry_problems_dialog_class_init (QuarryProblemsDialogClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = quarry_problems_dialog_dispose;
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/quarry/Quarry/quarry-problems-dialog.ui");
+  gtk_widget_class_set_template_from_resource (
+    widget_class, "/io/github/quarry/Quarry/quarry-problems-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, QuarryProblemsDialog, window_title);
   gtk_widget_class_bind_template_child (widget_class, QuarryProblemsDialog, summary_label);
   gtk_widget_class_bind_template_child (widget_class, QuarryProblemsDialog, list_view);
@@ -120,11 +120,10 @@ quarry_problems_dialog_new (GtkWindow  *parent,
                                         : g_strdup_printf (_("Imported: %s"), problem->reason));
       n_skipped += problem->skipped;
     }
-  summary = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                          "%u file in “%s” was skipped. The others were imported.",
-                                          "%u files in “%s” were skipped. The others were imported.",
-                                          n_skipped),
-                             n_skipped, folder);
+  summary = g_strdup_printf (
+    g_dngettext (GETTEXT_PACKAGE, "%u file in “%s” was skipped. The others were imported.",
+                 "%u files in “%s” were skipped. The others were imported.", n_skipped),
+    n_skipped, folder);
   gtk_label_set_text (self->summary_label, summary);
   adw_window_title_set_subtitle (self->window_title, folder);
   selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (paths)));

@@ -179,7 +179,8 @@ snapshot_badges (QuarryThumbCell       *self,
       pill = GRAPHENE_RECT_INIT (right - ink.width - 14, y + 4, ink.width + 10, ink.height + 2);
       append_rounded_color (snapshot, &pill, (ink.height + 2) / 2.0f, &back);
       gtk_snapshot_save (snapshot);
-      gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (pill.origin.x + 5, pill.origin.y + 1));
+      gtk_snapshot_translate (snapshot,
+                              &GRAPHENE_POINT_INIT (pill.origin.x + 5, pill.origin.y + 1));
       gtk_snapshot_append_layout (snapshot, layout, &white);
       gtk_snapshot_restore (snapshot);
     }

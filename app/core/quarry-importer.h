@@ -30,7 +30,7 @@ typedef struct
 {
   char *path;          /* path relative to the imported folder */
   char *reason;        /* translated, for people */
-  gboolean skipped;    /* FALSE: imported with a warning (e.g. content does not match the extension) */
+  gboolean skipped;    /* FALSE: imported with a warning (content and extension differ) */
 } QuarryImportProblem;
 
 #define QUARRY_TYPE_IMPORTER (quarry_importer_get_type ())
