@@ -258,10 +258,13 @@ quarry_application_new (void)
                                           NULL);
   const char *quit_accels[] = { "<Control>q", NULL };
   const char *window_accels[] = { "<Control><Shift>n", NULL };
+  const char *details_accels[] = { "F9", NULL };
 
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.new-window",
                                          window_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-details",
+                                         details_accels);
   return self;
 }
 
