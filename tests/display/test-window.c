@@ -105,6 +105,9 @@ test_browse_filter_view (void)
   g_auto(GStrv) recent = NULL;
 
   g_assert_cmpstr (quarry_window_get_page_name (window), ==, "welcome");
+  shot = display_render (GTK_WIDGET (window));
+  display_save (shot, "window-welcome");
+  g_clear_object (&shot);
   quarry_window_open_project (window, project);
   wait_for_page (window, "browser", 50);
   display_spin (500);
