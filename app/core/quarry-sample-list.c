@@ -40,6 +40,7 @@ typedef struct
   QuarryStore *reader;     /* opened by the thread when NULL */
   QuarrySampleFilter filter;
   char *text;
+  char *annotator;
   RowSet *result;
 } LoadJob;
 
@@ -52,6 +53,7 @@ struct _QuarrySampleList
 
   QuarrySampleFilter filter;
   char *text;              /* owned copy of filter.text */
+  char *annotator;         /* owned copy of filter.annotator */
 
   RowSet *rowset;
   GPtrArray *items;        /* QuarrySample* or NULL, rowset->n_rows long */
@@ -154,6 +156,7 @@ load_job_free (LoadJob *job)
   g_clear_object (&job->store);
   g_clear_object (&job->reader);
   g_free (job->text);
+  g_free (job->annotator);
   g_clear_pointer (&job->result, row_set_free);
   g_free (job);
 }
@@ -341,6 +344,8 @@ start_load (QuarrySampleList *self)
   job->filter = self->filter;
   job->text = g_strdup (self->text);
   job->filter.text = job->text;
+  job->annotator = g_strdup (self->annotator);
+  job->filter.annotator = job->annotator;
 
   self->cancellable = g_cancellable_new ();
   task = g_task_new (NULL, self->cancellable, load_done, g_object_ref (self));
@@ -463,6 +468,7 @@ quarry_sample_list_finalize (GObject *object)
   g_ptr_array_unref (self->items);
   row_set_free (self->rowset);
   g_free (self->text);
+  g_free (self->annotator);
 
   G_OBJECT_CLASS (quarry_sample_list_parent_class)->finalize (object);
 }
@@ -581,8 +587,12 @@ quarry_sample_list_set_filter (QuarrySampleList         *self,
 
   g_free (self->text);
   self->text = filter->text != NULL && filter->text[0] != '\0' ? g_strdup (filter->text) : NULL;
+  g_free (self->annotator);
+  self->annotator = filter->annotator != NULL && filter->annotator[0] != '\0'
+                    ? g_strdup (filter->annotator) : NULL;
   self->filter = *filter;
   self->filter.text = self->text;
+  self->filter.annotator = self->annotator;
 
   quarry_sample_list_reload (self);
 }

@@ -24,4 +24,7 @@ gboolean _quarry_store_migrate (sqlite3               *db,
 
 sqlite3 *_quarry_store_get_db (QuarryStore *self);
 
+/* The project's own migration steps, oldest first (for tests that build old files). */
+const QuarryMigration *_quarry_store_get_migrations (guint *n_steps);
+
 G_END_DECLS

@@ -20,6 +20,7 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
+#include "quarry-shape.h"
 #include "quarry-store-private.h"
 
 /* "QRRY" (0x51525259), stamped in the SQLite header. */
@@ -136,8 +137,22 @@ static const char schema_v1[] =
   "  BEGIN SELECT RAISE (ABORT, 'event log is append-only'); END;"
   "PRAGMA application_id = " G_STRINGIFY (QUARRY_APPLICATION_ID) ";";
 
+/* Label schema: allowed shape kinds (bit 1 << QuarryShapeKind; 63 = all six) and
+ * attribute definitions per class, unique hotkeys (duplicates, which no version wrote,
+ * would be cleared), and shapes by author for the annotator filter. */
+static const char schema_v2[] =
+  "ALTER TABLE label_class ADD COLUMN kinds INTEGER NOT NULL DEFAULT 63;"
+  "ALTER TABLE label_class ADD COLUMN attributes TEXT;"
+  "UPDATE label_class SET hotkey = NULL WHERE hotkey = ''"
+  "  OR id NOT IN (SELECT min (id) FROM label_class WHERE hotkey IS NOT NULL GROUP BY hotkey);"
+  "CREATE UNIQUE INDEX label_class_hotkey_idx ON label_class (hotkey);"
+  "CREATE INDEX annotation_author_idx ON annotation (author, sample_id);";
+
+G_STATIC_ASSERT (QUARRY_SHAPE_KINDS_ALL == 63);
+
 static const QuarryMigration migrations[] = {
   { 1, schema_v1 },
+  { 2, schema_v2 },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == QUARRY_STORE_SCHEMA_VERSION);
@@ -206,6 +221,8 @@ quarry_class_row_clear (QuarryClassRow *row)
 {
   g_clear_pointer (&row->name, g_free);
   g_clear_pointer (&row->color, g_free);
+  g_clear_pointer (&row->hotkey, g_free);
+  g_clear_pointer (&row->attributes, g_free);
 }
 
 void
@@ -561,6 +578,13 @@ _quarry_store_get_db (QuarryStore *self)
   g_return_val_if_fail (QUARRY_IS_STORE (self), NULL);
 
   return self->db;
+}
+
+const QuarryMigration *
+_quarry_store_get_migrations (guint *n_steps)
+{
+  *n_steps = G_N_ELEMENTS (migrations);
+  return migrations;
 }
 
 /* lower() that folds all of Unicode, not only ASCII, so the text filter is
@@ -952,6 +976,21 @@ quarry_store_get_data_version (QuarryStore *self)
 
   locker = g_rec_mutex_locker_new (&self->lock);
   stmt = stmt_get (self, "PRAGMA data_version", NULL);
+  if (stmt == NULL || sqlite3_step (stmt) != SQLITE_ROW)
+    return -1;
+  return sqlite3_column_int64 (stmt, 0);
+}
+
+gint64
+quarry_store_get_last_event_id (QuarryStore *self)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(CachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), -1);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  stmt = stmt_get (self, "SELECT coalesce (max (id), 0) FROM event", NULL);
   if (stmt == NULL || sqlite3_step (stmt) != SQLITE_ROW)
     return -1;
   return sqlite3_column_int64 (stmt, 0);
@@ -1543,18 +1582,21 @@ like_pattern (const char *text)
 static char *
 build_query_sql (const QuarrySampleFilter *filter)
 {
-  static const char *orders[][4] = {
+  static const char *orders[][5] = {
     [QUARRY_SORT_NAME] = { "s.path_key", "s.relpath", "s.id", NULL },
     [QUARRY_SORT_DATE] = { "s.mtime_us", "s.id", NULL },
     [QUARRY_SORT_SIZE] = { "s.size", "s.id", NULL },
     [QUARRY_SORT_ADDED] = { "s.id", NULL },
+    [QUARRY_SORT_UNLABELED_FIRST] = { "EXISTS (SELECT 1 FROM annotation a"
+                                      " WHERE a.sample_id = s.id)",
+                                      "s.path_key", "s.relpath", "s.id", NULL },
   };
   gboolean filtered = (filter->text != NULL && *filter->text != '\0') ||
-                      filter->status >= 0 || filter->class_id != 0;
+                      filter->status >= 0 || filter->class_id != 0 || filter->annotator != NULL;
   GString *sql = g_string_new (filtered ? "SELECT " SAMPLE_COLUMNS " FROM sample s WHERE 1 = 1"
                                         : ALL_SAMPLES_FROM);
   const char *dir = filter->descending ? "DESC" : "ASC";
-  guint sort = filter->sort <= QUARRY_SORT_ADDED ? filter->sort : QUARRY_SORT_NAME;
+  guint sort = filter->sort <= QUARRY_SORT_UNLABELED_FIRST ? filter->sort : QUARRY_SORT_NAME;
   guint n_params = 0;
 
   if (filter->text != NULL && *filter->text != '\0')
@@ -1564,6 +1606,9 @@ build_query_sql (const QuarrySampleFilter *filter)
   if (filter->class_id != 0)
     g_string_append_printf (sql, " AND EXISTS (SELECT 1 FROM annotation a"
                                  " WHERE a.class_id = ?%u AND a.sample_id = s.id)", ++n_params);
+  if (filter->annotator != NULL)
+    g_string_append_printf (sql, " AND EXISTS (SELECT 1 FROM annotation a"
+                                 " WHERE a.author = ?%u AND a.sample_id = s.id)", ++n_params);
   g_string_append (sql, " ORDER BY ");
   for (guint i = 0; orders[sort][i] != NULL; i++)
     g_string_append_printf (sql, "%s%s %s", i > 0 ? ", " : "", orders[sort][i], dir);
@@ -1582,6 +1627,8 @@ bind_filter (CachedStmt               *stmt,
     sqlite3_bind_int (stmt, ++n, filter->status);
   if (filter->class_id != 0)
     sqlite3_bind_int64 (stmt, ++n, filter->class_id);
+  if (filter->annotator != NULL)
+    sqlite3_bind_text (stmt, ++n, filter->annotator, -1, SQLITE_TRANSIENT);
 }
 
 static gboolean
@@ -1618,7 +1665,7 @@ quarry_store_query_samples (QuarryStore               *self,
                             gpointer                   user_data,
                             GError                   **error)
 {
-  QuarrySampleFilter any = { NULL, -1, 0, QUARRY_SORT_NAME, FALSE };
+  QuarrySampleFilter any = { NULL, -1, 0, QUARRY_SORT_NAME, FALSE, NULL };
   g_autoptr(GRecMutexLocker) locker = NULL;
   g_autoptr(CachedStmt) stmt = NULL;
   g_autofree char *sql = NULL;
@@ -1701,39 +1748,88 @@ quarry_store_dup_sample_path (QuarryStore  *self,
   return NULL;
 }
 
+/* The sample's status, or -1 with the error set. */
+static int
+read_status (QuarryStore  *self,
+             gint64        sample_id,
+             GError      **error)
+{
+  g_autoptr(CachedStmt) stmt = NULL;
+  int status;
+  int rc;
+
+  stmt = stmt_get (self, "SELECT status FROM sample WHERE id = ?1", error);
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_int64 (stmt, 1, sample_id);
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      if (rc == SQLITE_DONE)
+        set_not_found (error, "sample", sample_id);
+      else
+        set_error (self, rc, error);
+      return -1;
+    }
+  status = sqlite3_column_int (stmt, 0);
+  return (status >= 0 && status < QUARRY_N_STATUSES) ? status : QUARRY_STATUS_NEW;
+}
+
+/* The annotator's moves: IN_PROGRESS from NEW or REJECTED, SUBMITTED from NEW or
+ * IN_PROGRESS.  Review (ACCEPTED, REJECTED) and resets (NEW) are not restricted here. */
+static gboolean
+check_transition (int                  old,
+                  QuarrySampleStatus   status,
+                  GError             **error)
+{
+  const char *label = quarry_sample_status_get_label (old);
+
+  if (status == QUARRY_STATUS_SUBMITTED &&
+      old != QUARRY_STATUS_NEW && old != QUARRY_STATUS_IN_PROGRESS)
+    {
+      g_set_error (error, QUARRY_STORE_ERROR, QUARRY_STORE_ERROR_INVALID_STATE,
+                   _("Only new or in-progress samples can be submitted; this one is “%s”"),
+                   label);
+      return FALSE;
+    }
+  if (status == QUARRY_STATUS_IN_PROGRESS &&
+      old != QUARRY_STATUS_NEW && old != QUARRY_STATUS_REJECTED)
+    {
+      g_set_error (error, QUARRY_STORE_ERROR, QUARRY_STORE_ERROR_INVALID_STATE,
+                   _("A sample that is “%s” cannot be taken up for annotation again"), label);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 update_status (QuarryStore         *self,
                gint64               sample_id,
                QuarrySampleStatus   status,
+               gboolean             guarded,
                GError             **error)
 {
-  g_autoptr(CachedStmt) get = NULL;
   g_autoptr(CachedStmt) set = NULL;
   g_autofree char *body = NULL;
   int old;
-  int rc;
 
-  get = stmt_get (self, "SELECT status FROM sample WHERE id = ?1", error);
-  set = get ? stmt_get (self, "UPDATE sample SET status = ?2, version = version + 1"
-                              " WHERE id = ?1", error) : NULL;
-  if (set == NULL)
+  old = read_status (self, sample_id, error);
+  if (old < 0)
     return FALSE;
-  sqlite3_bind_int64 (get, 1, sample_id);
-  rc = sqlite3_step (get);
-  if (rc == SQLITE_DONE)
-    return set_not_found (error, "sample", sample_id);
-  if (rc != SQLITE_ROW)
-    return set_error (self, rc, error);
-  old = sqlite3_column_int (get, 0);
   if (old == (int) status)
     return TRUE;
+  if (guarded && !check_transition (old, status, error))
+    return FALSE;
 
+  set = stmt_get (self, "UPDATE sample SET status = ?2, version = version + 1 WHERE id = ?1",
+                  error);
+  if (set == NULL)
+    return FALSE;
   sqlite3_bind_int64 (set, 1, sample_id);
   sqlite3_bind_int (set, 2, status);
   if (!stmt_run (self, set, error))
     return FALSE;
-  body = g_strdup_printf ("{\"from\":\"%s\",\"to\":\"%s\"}",
-                          old >= 0 && old < QUARRY_N_STATUSES ? status_names[old] : "unknown",
+  body = g_strdup_printf ("{\"from\":\"%s\",\"to\":\"%s\"}", status_names[old],
                           status_names[status]);
   return insert_event (self, "status", sample_id, body, error);
 }
@@ -1752,42 +1848,419 @@ quarry_store_set_sample_status (QuarryStore         *self,
   locker = g_rec_mutex_locker_new (&self->lock);
   if (!write_begin (self, error))
     return FALSE;
-  return write_end (self, update_status (self, sample_id, status, error), error);
+  return write_end (self, update_status (self, sample_id, status, TRUE, error), error);
+}
+
+gboolean
+quarry_store_skip_sample (QuarryStore  *self,
+                          gint64        sample_id,
+                          const char   *reason,
+                          GError      **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(GString) body = g_string_new ("{\"reason\":");
+  gboolean ok;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), FALSE);
+
+  if (reason != NULL)
+    json_append_string (body, reason);
+  else
+    g_string_append (body, "null");
+  g_string_append_c (body, '}');
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  if (!write_begin (self, error))
+    return FALSE;
+  ok = read_status (self, sample_id, error) >= 0 &&
+       insert_event (self, "skip", sample_id, body->str, error);
+  return write_end (self, ok, error);
+}
+
+/* JSON syntax check (RFC 8259).  Geometry and attributes are embedded as they are in
+ * event bodies, which must stay valid JSON (a PostgreSQL jsonb column refuses anything
+ * else). */
+
+#define JSON_MAX_DEPTH 64
+
+typedef struct
+{
+  const char *p;
+  guint depth;
+} JsonScan;
+
+static gboolean json_scan_value (JsonScan *s);
+
+static void
+json_skip_space (JsonScan *s)
+{
+  while (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r')
+    s->p++;
+}
+
+static gboolean
+json_scan_string (JsonScan *s)
+{
+  for (s->p++; *s->p != '"'; s->p++)
+    {
+      if ((guchar) *s->p < 0x20)  /* control characters, and the end of the text */
+        return FALSE;
+      if (*s->p != '\\')
+        continue;
+      s->p++;
+      if (*s->p == 'u')
+        {
+          for (guint i = 1; i <= 4; i++)
+            if (!g_ascii_isxdigit (s->p[i]))
+              return FALSE;
+          s->p += 4;
+        }
+      else if (*s->p == '\0' || strchr ("\"\\/bfnrt", *s->p) == NULL)
+        return FALSE;
+    }
+  s->p++;
+  return TRUE;
+}
+
+static gboolean
+json_scan_digits (JsonScan *s)
+{
+  const char *start = s->p;
+
+  while (g_ascii_isdigit (*s->p))
+    s->p++;
+  return s->p > start;
+}
+
+static gboolean
+json_scan_number (JsonScan *s)
+{
+  if (*s->p == '-')
+    s->p++;
+  if (*s->p == '0')
+    s->p++;
+  else if (!json_scan_digits (s))
+    return FALSE;
+  if (*s->p == '.')
+    {
+      s->p++;
+      if (!json_scan_digits (s))
+        return FALSE;
+    }
+  if (*s->p == 'e' || *s->p == 'E')
+    {
+      s->p++;
+      if (*s->p == '+' || *s->p == '-')
+        s->p++;
+      if (!json_scan_digits (s))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+json_scan_word (JsonScan   *s,
+                const char *word)
+{
+  gsize len = strlen (word);
+
+  if (strncmp (s->p, word, len) != 0)
+    return FALSE;
+  s->p += len;
+  return TRUE;
+}
+
+/* An array or object, from its opening bracket. */
+static gboolean
+json_scan_members (JsonScan *s,
+                   gboolean  object)
+{
+  char close = object ? '}' : ']';
+
+  s->p++;
+  json_skip_space (s);
+  if (*s->p == close)
+    {
+      s->p++;
+      return TRUE;
+    }
+  for (;;)
+    {
+      if (object)
+        {
+          if (*s->p != '"' || !json_scan_string (s))
+            return FALSE;
+          json_skip_space (s);
+          if (*s->p != ':')
+            return FALSE;
+          s->p++;
+          json_skip_space (s);
+        }
+      if (!json_scan_value (s))
+        return FALSE;
+      json_skip_space (s);
+      if (*s->p == close)
+        {
+          s->p++;
+          return TRUE;
+        }
+      if (*s->p != ',')
+        return FALSE;
+      s->p++;
+      json_skip_space (s);
+    }
+}
+
+static gboolean
+json_scan_value (JsonScan *s)
+{
+  gboolean ok;
+
+  switch (*s->p)
+    {
+    case '{':
+    case '[':
+      if (++s->depth > JSON_MAX_DEPTH)
+        return FALSE;
+      ok = json_scan_members (s, *s->p == '{');
+      s->depth--;
+      return ok;
+    case '"':
+      return json_scan_string (s);
+    case 't':
+      return json_scan_word (s, "true");
+    case 'f':
+      return json_scan_word (s, "false");
+    case 'n':
+      return json_scan_word (s, "null");
+    default:
+      return json_scan_number (s);
+    }
+}
+
+/* TRUE when text is exactly one JSON value; *type gets its first character. */
+static gboolean
+json_check (const char *text,
+            char       *type)
+{
+  JsonScan s = { text, 0 };
+
+  *type = '\0';
+  if (text == NULL || !g_utf8_validate (text, -1, NULL))
+    return FALSE;
+  json_skip_space (&s);
+  *type = *s.p;
+  if (!json_scan_value (&s))
+    return FALSE;
+  json_skip_space (&s);
+  return *s.p == '\0';
+}
+
+/* Appends raw JSON, null for NULL, or a JSON string when raw is not valid JSON (rows
+ * written before the check existed). */
+static void
+json_append_value (GString    *json,
+                   const char *raw)
+{
+  char type;
+
+  if (raw == NULL)
+    g_string_append (json, "null");
+  else if (json_check (raw, &type))
+    g_string_append (json, raw);
+  else
+    json_append_string (json, raw);
 }
 
 /* Classes */
 
+/* A class's editable fields, normalized: hotkey and attributes NULL when empty, kinds
+ * never 0. */
+typedef struct
+{
+  const char *name;
+  const char *color;
+  const char *hotkey;
+  guint kinds;
+  const char *attributes;
+} ClassFields;
+
+static void
+class_fields_init (ClassFields *fields,
+                   const char  *name,
+                   const char  *color,
+                   const char  *hotkey,
+                   guint        kinds,
+                   const char  *attributes)
+{
+  fields->name = name;
+  fields->color = color;
+  fields->hotkey = (hotkey != NULL && *hotkey != '\0') ? hotkey : NULL;
+  fields->kinds = kinds != 0 ? kinds : QUARRY_SHAPE_KINDS_ALL;
+  fields->attributes = (attributes != NULL && *attributes != '\0') ? attributes : NULL;
+}
+
+static gboolean
+is_color (const char *color)
+{
+  if (color == NULL || color[0] != '#' || strlen (color) != 7)
+    return FALSE;
+  for (guint i = 1; i < 7; i++)
+    if (!g_ascii_isxdigit (color[i]))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+is_hotkey (const char *hotkey)
+{
+  return hotkey[1] == '\0' &&
+         ((hotkey[0] >= '1' && hotkey[0] <= '9') || (hotkey[0] >= 'a' && hotkey[0] <= 'z'));
+}
+
+static gboolean
+check_class_fields (const ClassFields  *fields,
+                    GError            **error)
+{
+  const char *problem = NULL;
+  char type;
+
+  if (fields->name == NULL || *fields->name == '\0' || !g_utf8_validate (fields->name, -1, NULL))
+    problem = _("A class needs a name");
+  else if (!is_color (fields->color))
+    problem = _("A class colour must be written #rrggbb");
+  else if (fields->hotkey != NULL && !is_hotkey (fields->hotkey))
+    problem = _("A class hotkey must be one of 1 to 9 or a to z");
+  else if ((fields->kinds & ~QUARRY_SHAPE_KINDS_ALL) != 0)
+    problem = _("Unknown shape kinds for the class");
+  else if (fields->attributes != NULL && (!json_check (fields->attributes, &type) || type != '['))
+    problem = _("The class attributes must be a JSON array");
+
+  if (problem == NULL)
+    return TRUE;
+  g_set_error_literal (error, QUARRY_STORE_ERROR, QUARRY_STORE_ERROR_INVALID, problem);
+  return FALSE;
+}
+
+/* Name and hotkey are unique in the project; class_id is the class being edited (0 for
+ * a new one). */
+static gboolean
+check_class_clash (QuarryStore        *self,
+                   const ClassFields  *fields,
+                   gint64              class_id,
+                   GError            **error)
+{
+  g_autoptr(CachedStmt) by_name = NULL;
+  g_autoptr(CachedStmt) by_key = NULL;
+  int rc;
+
+  by_name = stmt_get (self, "SELECT id FROM label_class WHERE name = ?1 AND id <> ?2", error);
+  by_key = by_name ? stmt_get (self, "SELECT name FROM label_class"
+                                     " WHERE hotkey = ?1 AND id <> ?2", error) : NULL;
+  if (by_key == NULL)
+    return FALSE;
+  bind_text (by_name, 1, fields->name);
+  sqlite3_bind_int64 (by_name, 2, class_id);
+  rc = sqlite3_step (by_name);
+  if (rc == SQLITE_ROW)
+    {
+      g_set_error (error, QUARRY_STORE_ERROR, QUARRY_STORE_ERROR_EXISTS,
+                   _("A class named “%s” already exists"), fields->name);
+      return FALSE;
+    }
+  if (rc != SQLITE_DONE)
+    return set_error (self, rc, error);
+  if (fields->hotkey == NULL)
+    return TRUE;
+
+  bind_text (by_key, 1, fields->hotkey);
+  sqlite3_bind_int64 (by_key, 2, class_id);
+  rc = sqlite3_step (by_key);
+  if (rc == SQLITE_ROW)
+    {
+      g_set_error (error, QUARRY_STORE_ERROR, QUARRY_STORE_ERROR_EXISTS,
+                   _("Hotkey “%s” is already used by class “%s”"), fields->hotkey,
+                   (const char *) sqlite3_column_text (by_key, 0));
+      return FALSE;
+    }
+  if (rc != SQLITE_DONE)
+    return set_error (self, rc, error);
+  return TRUE;
+}
+
+static void
+append_class_json (GString           *json,
+                   const ClassFields *fields)
+{
+  if (fields == NULL)
+    {
+      g_string_append (json, "null");
+      return;
+    }
+  g_string_append (json, "{\"name\":");
+  json_append_string (json, fields->name);
+  g_string_append (json, ",\"color\":");
+  json_append_string (json, fields->color);
+  g_string_append (json, ",\"hotkey\":");
+  if (fields->hotkey != NULL)
+    json_append_string (json, fields->hotkey);
+  else
+    g_string_append (json, "null");
+  g_string_append_printf (json, ",\"kinds\":%u,\"attributes\":", fields->kinds);
+  json_append_value (json, fields->attributes);
+  g_string_append_c (json, '}');
+}
+
+static gboolean
+insert_class_event (QuarryStore        *self,
+                    const char         *kind,
+                    gint64              class_id,
+                    const ClassFields  *before,
+                    const ClassFields  *after,
+                    int                 n_shapes,
+                    GError            **error)
+{
+  g_autoptr(GString) body = g_string_new (NULL);
+
+  g_string_append_printf (body, "{\"class\":%" G_GINT64_FORMAT ",\"before\":", class_id);
+  append_class_json (body, before);
+  g_string_append (body, ",\"after\":");
+  append_class_json (body, after);
+  if (n_shapes >= 0)
+    g_string_append_printf (body, ",\"shapes\":%d", n_shapes);
+  g_string_append_c (body, '}');
+  return insert_event (self, kind, 0, body->str, error);
+}
+
+/* Inserts unless the name exists; *inserted tells which.  Returns the id or 0. */
 static gint64
-insert_class (QuarryStore  *self,
-              const char   *name,
-              const char   *color,
-              GError      **error)
+insert_class (QuarryStore        *self,
+              const ClassFields  *fields,
+              gboolean           *inserted,
+              GError            **error)
 {
   g_autoptr(CachedStmt) insert = NULL;
   g_autoptr(CachedStmt) lookup = NULL;
-  g_autoptr(GString) body = g_string_new ("{\"name\":");
-  gboolean inserted = FALSE;
   gint64 id;
 
   insert = stmt_get (self,
-                     "INSERT INTO label_class (name, color, created_us) VALUES (?1, ?2, ?3)"
+                     "INSERT INTO label_class (name, color, hotkey, kinds, attributes, created_us)"
+                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
                      " ON CONFLICT (name) DO NOTHING RETURNING id", error);
   lookup = insert ? stmt_get (self, "SELECT id FROM label_class WHERE name = ?1", error) : NULL;
   if (lookup == NULL)
     return 0;
-  bind_text (insert, 1, name);
-  bind_text (insert, 2, color);
-  sqlite3_bind_int64 (insert, 3, g_get_real_time ());
-  bind_text (lookup, 1, name);
-  id = insert_or_lookup (self, insert, lookup, &inserted, error);
-  if (id == 0 || !inserted)
+  bind_text (insert, 1, fields->name);
+  bind_text (insert, 2, fields->color);
+  bind_text (insert, 3, fields->hotkey);
+  sqlite3_bind_int64 (insert, 4, fields->kinds);
+  bind_text (insert, 5, fields->attributes);
+  sqlite3_bind_int64 (insert, 6, g_get_real_time ());
+  bind_text (lookup, 1, fields->name);
+  id = insert_or_lookup (self, insert, lookup, inserted, error);
+  if (id == 0 || !*inserted)
     return id;
-
-  json_append_string (body, name);
-  g_string_append_printf (body, ",\"class\":%" G_GINT64_FORMAT ",\"color\":", id);
-  json_append_string (body, color);
-  g_string_append_c (body, '}');
-  if (!insert_event (self, "class-created", 0, body->str, error))
+  if (!insert_class_event (self, "class-created", id, NULL, fields, -1, error))
     return 0;
   return id;
 }
@@ -1801,6 +2274,12 @@ count_classes (QuarryStore *self)
   return (guint) n;
 }
 
+static const char *
+pick_color (QuarryStore *self)
+{
+  return class_palette[count_classes (self) % G_N_ELEMENTS (class_palette)];
+}
+
 gint64
 quarry_store_ensure_class (QuarryStore  *self,
                            const char   *name,
@@ -1808,6 +2287,8 @@ quarry_store_ensure_class (QuarryStore  *self,
                            GError      **error)
 {
   g_autoptr(GRecMutexLocker) locker = NULL;
+  ClassFields fields;
+  gboolean inserted = FALSE;
   gint64 id;
 
   g_return_val_if_fail (QUARRY_IS_STORE (self), 0);
@@ -1816,10 +2297,167 @@ quarry_store_ensure_class (QuarryStore  *self,
   locker = g_rec_mutex_locker_new (&self->lock);
   if (!write_begin (self, error))
     return 0;
-  if (color == NULL)
-    color = class_palette[count_classes (self) % G_N_ELEMENTS (class_palette)];
-  id = insert_class (self, name, color, error);
+  class_fields_init (&fields, name, color != NULL ? color : pick_color (self), NULL, 0, NULL);
+  id = insert_class (self, &fields, &inserted, error);
   return write_end (self, id != 0, error) ? id : 0;
+}
+
+gint64
+quarry_store_create_class (QuarryStore  *self,
+                           const char   *name,
+                           const char   *color,
+                           const char   *hotkey,
+                           guint         kinds,
+                           const char   *attributes,
+                           GError      **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  ClassFields fields;
+  gboolean inserted = FALSE;
+  gint64 id = 0;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), 0);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  if (!write_begin (self, error))
+    return 0;
+  class_fields_init (&fields, name, color != NULL ? color : pick_color (self), hotkey, kinds,
+                     attributes);
+  if (check_class_fields (&fields, error) && check_class_clash (self, &fields, 0, error))
+    id = insert_class (self, &fields, &inserted, error);
+  return write_end (self, id != 0, error) ? id : 0;
+}
+
+/* Fills row (owned strings, n_shapes left 0) with the class, or sets NOT_FOUND. */
+static gboolean
+read_class (QuarryStore     *self,
+            gint64           class_id,
+            QuarryClassRow  *row,
+            GError         **error)
+{
+  g_autoptr(CachedStmt) stmt = NULL;
+  int rc;
+
+  stmt = stmt_get (self,
+                   "SELECT name, color, hotkey, kinds, attributes FROM label_class WHERE id = ?1",
+                   error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, class_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE)
+    return set_not_found (error, "class", class_id);
+  if (rc != SQLITE_ROW)
+    return set_error (self, rc, error);
+  row->id = class_id;
+  row->name = column_dup (stmt, 0);
+  row->color = column_dup (stmt, 1);
+  row->hotkey = column_dup (stmt, 2);
+  row->kinds = (guint) sqlite3_column_int64 (stmt, 3);
+  row->attributes = column_dup (stmt, 4);
+  return TRUE;
+}
+
+static void
+class_fields_from_row (ClassFields          *fields,
+                       const QuarryClassRow *row)
+{
+  class_fields_init (fields, row->name, row->color, row->hotkey, row->kinds, row->attributes);
+}
+
+static gboolean
+class_fields_equal (const ClassFields *a,
+                    const ClassFields *b)
+{
+  return g_strcmp0 (a->name, b->name) == 0 && g_strcmp0 (a->color, b->color) == 0 &&
+         g_strcmp0 (a->hotkey, b->hotkey) == 0 && a->kinds == b->kinds &&
+         g_strcmp0 (a->attributes, b->attributes) == 0;
+}
+
+static gboolean
+update_class (QuarryStore        *self,
+              gint64              class_id,
+              const ClassFields  *after,
+              GError            **error)
+{
+  g_auto(QuarryClassRow) row = { 0 };
+  g_autoptr(CachedStmt) stmt = NULL;
+  ClassFields before;
+  ClassFields fields = *after;
+
+  if (!read_class (self, class_id, &row, error))
+    return FALSE;
+  class_fields_from_row (&before, &row);
+  if (fields.color == NULL)
+    fields.color = before.color;
+  if (!check_class_fields (&fields, error) || !check_class_clash (self, &fields, class_id, error))
+    return FALSE;
+  if (class_fields_equal (&before, &fields))
+    return TRUE;
+
+  stmt = stmt_get (self,
+                   "UPDATE label_class SET name = ?2, color = ?3, hotkey = ?4, kinds = ?5,"
+                   " attributes = ?6, version = version + 1 WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, class_id);
+  bind_text (stmt, 2, fields.name);
+  bind_text (stmt, 3, fields.color);
+  bind_text (stmt, 4, fields.hotkey);
+  sqlite3_bind_int64 (stmt, 5, fields.kinds);
+  bind_text (stmt, 6, fields.attributes);
+  return stmt_run (self, stmt, error) &&
+         insert_class_event (self, "class-changed", class_id, &before, &fields, -1, error);
+}
+
+gboolean
+quarry_store_update_class (QuarryStore  *self,
+                           gint64        class_id,
+                           const char   *name,
+                           const char   *color,
+                           const char   *hotkey,
+                           guint         kinds,
+                           const char   *attributes,
+                           GError      **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  ClassFields fields;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), FALSE);
+
+  class_fields_init (&fields, name, color, hotkey, kinds, attributes);
+  locker = g_rec_mutex_locker_new (&self->lock);
+  if (!write_begin (self, error))
+    return FALSE;
+  return write_end (self, update_class (self, class_id, &fields, error), error);
+}
+
+guint
+quarry_store_count_class_shapes (QuarryStore  *self,
+                                 gint64        class_id,
+                                 GError      **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(CachedStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), 0);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  stmt = stmt_get (self,
+                   "SELECT (SELECT count(*) FROM annotation a WHERE a.class_id = c.id)"
+                   " FROM label_class c WHERE c.id = ?1", error);
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_int64 (stmt, 1, class_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return (guint) sqlite3_column_int64 (stmt, 0);
+  if (rc == SQLITE_DONE)
+    set_not_found (error, "class", class_id);
+  else
+    set_error (self, rc, error);
+  return 0;
 }
 
 GArray *
@@ -1836,7 +2474,8 @@ quarry_store_list_classes (QuarryStore  *self,
   locker = g_rec_mutex_locker_new (&self->lock);
   stmt = stmt_get (self,
                    "SELECT c.id, c.name, c.color,"
-                   " (SELECT count(*) FROM annotation a WHERE a.class_id = c.id)"
+                   " (SELECT count(*) FROM annotation a WHERE a.class_id = c.id),"
+                   " c.hotkey, c.kinds, c.attributes"
                    " FROM label_class c ORDER BY lower (c.name), c.name", error);
   if (stmt == NULL)
     return NULL;
@@ -1850,6 +2489,9 @@ quarry_store_list_classes (QuarryStore  *self,
       row.name = column_dup (stmt, 1);
       row.color = column_dup (stmt, 2);
       row.n_shapes = (guint) sqlite3_column_int64 (stmt, 3);
+      row.hotkey = column_dup (stmt, 4);
+      row.kinds = (guint) sqlite3_column_int64 (stmt, 5);
+      row.attributes = column_dup (stmt, 6);
       g_array_append_val (classes, row);
     }
   if (rc != SQLITE_DONE)
@@ -1862,11 +2504,54 @@ quarry_store_list_classes (QuarryStore  *self,
 
 /* Annotations */
 
-/* A UUIDv7: 48-bit Unix time in milliseconds, then random bits. */
+static const char *shape_kind_names[] = {
+  "tag", "box", "rotated-box", "polygon", "polyline", "points",
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (shape_kind_names) == QUARRY_N_SHAPE_KINDS);
+
+static int
+shape_kind_index (const char *kind)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (shape_kind_names); i++)
+    if (g_strcmp0 (kind, shape_kind_names[i]) == 0)
+      return (int) i;
+  return -1;
+}
+
+void
+quarry_annotation_row_clear (QuarryAnnotationRow *row)
+{
+  g_clear_pointer (&row->id, g_free);
+  g_clear_pointer (&row->kind, g_free);
+  g_clear_pointer (&row->geometry, g_free);
+  g_clear_pointer (&row->attributes, g_free);
+  g_clear_pointer (&row->author, g_free);
+}
+
+void
+quarry_annotation_row_copy (QuarryAnnotationRow       *dest,
+                            const QuarryAnnotationRow *src)
+{
+  *dest = *src;
+  dest->id = g_strdup (src->id);
+  dest->kind = g_strdup (src->kind);
+  dest->geometry = g_strdup (src->geometry);
+  dest->attributes = g_strdup (src->attributes);
+  dest->author = g_strdup (src->author);
+}
+
+G_LOCK_DEFINE_STATIC (uuid_clock);
+
+/* A UUIDv7 (RFC 9562): 48-bit Unix time in milliseconds, a 12-bit counter so ids made in
+ * the same millisecond still sort in creation order (the RFC's method 1), random bits. */
 static void
 uuid7_generate (guint8 uuid[16])
 {
+  static guint64 last_ms;
+  static guint counter;
   guint64 ms = (guint64) g_get_real_time () / 1000;
+  guint count;
 
   for (guint i = 0; i < 16; i += 4)
     {
@@ -1874,9 +2559,25 @@ uuid7_generate (guint8 uuid[16])
 
       memcpy (uuid + i, &r, 4);
     }
+  G_LOCK (uuid_clock);
+  if (ms > last_ms)
+    {
+      last_ms = ms;
+      counter = uuid[7] | ((uuid[6] & 0x03u) << 8);  /* random start, room to count up */
+    }
+  else if (++counter > 0xfff)
+    {
+      last_ms++;  /* borrow from the next millisecond rather than go backwards */
+      counter = 0;
+    }
+  ms = last_ms;
+  count = counter;
+  G_UNLOCK (uuid_clock);
+
   for (guint i = 0; i < 6; i++)
     uuid[i] = (guint8) (ms >> (40 - 8 * i));
-  uuid[6] = (uuid[6] & 0x0f) | 0x70;
+  uuid[6] = (guint8) (0x70 | (count >> 8));
+  uuid[7] = (guint8) (count & 0xff);
   uuid[8] = (uuid[8] & 0x3f) | 0x80;
 }
 
@@ -1895,30 +2596,314 @@ uuid_to_string (const guint8 uuid[16])
 }
 
 static gboolean
-insert_annotation (QuarryStore  *self,
-                   const guint8  uuid[16],
-                   gint64        sample_id,
-                   gint64        class_id,
-                   const char   *kind,
-                   const char   *geometry_json,
-                   GError      **error)
+uuid_parse (const char  *text,
+            guint8       uuid[16],
+            GError     **error)
+{
+  guint n = 0;
+
+  if (text == NULL || !g_uuid_string_is_valid (text))
+    {
+      g_set_error (error, QUARRY_STORE_ERROR, QUARRY_STORE_ERROR_INVALID,
+                   _("“%s” is not a shape id"), text != NULL ? text : "");
+      return FALSE;
+    }
+  for (const char *p = text; *p != '\0'; p++)
+    if (*p != '-')
+      {
+        uuid[n++] = (guint8) (g_ascii_xdigit_value (p[0]) << 4 | g_ascii_xdigit_value (p[1]));
+        p++;
+      }
+  return TRUE;
+}
+
+static gboolean
+set_conflict (GError   **error,
+              gboolean   gone)
+{
+  g_set_error_literal (error, QUARRY_STORE_ERROR, QUARRY_STORE_ERROR_CONFLICT,
+                       gone ? _("Someone else deleted this shape meanwhile")
+                            : _("Someone else changed this shape meanwhile; reload the image "
+                                "to see their version"));
+  return FALSE;
+}
+
+#define ANNOTATION_COLUMNS \
+  "id, sample_id, class_id, kind, geometry, attributes, author, created_us, updated_us, version"
+
+/* Fills row with owned copies from a statement selecting ANNOTATION_COLUMNS. */
+static void
+read_annotation_row (CachedStmt          *stmt,
+                     QuarryAnnotationRow *row)
+{
+  const guint8 *blob = sqlite3_column_blob (stmt, 0);
+
+  row->id = (blob != NULL && sqlite3_column_bytes (stmt, 0) == 16) ? uuid_to_string (blob)
+                                                                    : g_strdup ("");
+  row->sample_id = sqlite3_column_int64 (stmt, 1);
+  row->class_id = sqlite3_column_int64 (stmt, 2);
+  row->kind = column_dup (stmt, 3);
+  row->geometry = column_dup (stmt, 4);
+  row->attributes = column_dup (stmt, 5);
+  row->author = column_dup (stmt, 6);
+  row->created_us = sqlite3_column_int64 (stmt, 7);
+  row->updated_us = sqlite3_column_int64 (stmt, 8);
+  row->version = sqlite3_column_int64 (stmt, 9);
+}
+
+/* 1: found (row filled), 0: no such shape, -1: error set. */
+static int
+lookup_annotation (QuarryStore          *self,
+                   const guint8          uuid[16],
+                   QuarryAnnotationRow  *row,
+                   GError              **error)
 {
   g_autoptr(CachedStmt) stmt = NULL;
-  gint64 now = g_get_real_time ();
+  int rc;
+
+  stmt = stmt_get (self, "SELECT " ANNOTATION_COLUMNS " FROM annotation WHERE id = ?1", error);
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_blob (stmt, 1, uuid, 16, SQLITE_TRANSIENT);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      read_annotation_row (stmt, row);
+      return 1;
+    }
+  if (rc == SQLITE_DONE)
+    return 0;
+  set_error (self, rc, error);
+  return -1;
+}
+
+static gboolean
+check_class_allows (QuarryStore  *self,
+                    gint64        class_id,
+                    int           kind,
+                    GError      **error)
+{
+  g_autoptr(CachedStmt) stmt = NULL;
+  int rc;
+
+  stmt = stmt_get (self, "SELECT name, kinds FROM label_class WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, class_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE)
+    return set_not_found (error, "class", class_id);
+  if (rc != SQLITE_ROW)
+    return set_error (self, rc, error);
+  if ((sqlite3_column_int64 (stmt, 1) & (1 << kind)) == 0)
+    {
+      g_set_error (error, QUARRY_STORE_ERROR, QUARRY_STORE_ERROR_INVALID,
+                   _("Class “%s” does not allow %s shapes"),
+                   (const char *) sqlite3_column_text (stmt, 0), shape_kind_names[kind]);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Kind, JSON and class of a shape about to be written. */
+static gboolean
+check_annotation (QuarryStore                *self,
+                  const QuarryAnnotationRow  *row,
+                  GError                    **error)
+{
+  int kind = shape_kind_index (row->kind);
+  char type;
+
+  if (kind < 0)
+    {
+      g_set_error (error, QUARRY_STORE_ERROR, QUARRY_STORE_ERROR_INVALID,
+                   _("Unknown shape kind “%s”"), row->kind != NULL ? row->kind : "");
+      return FALSE;
+    }
+  if (!json_check (row->geometry, &type))
+    {
+      g_set_error_literal (error, QUARRY_STORE_ERROR, QUARRY_STORE_ERROR_INVALID,
+                           _("The shape’s geometry is not valid JSON"));
+      return FALSE;
+    }
+  if (row->attributes != NULL && (!json_check (row->attributes, &type) || type != '{'))
+    {
+      g_set_error_literal (error, QUARRY_STORE_ERROR, QUARRY_STORE_ERROR_INVALID,
+                           _("The shape’s attributes are not a JSON object"));
+      return FALSE;
+    }
+  return row->class_id == 0 || check_class_allows (self, row->class_id, kind, error);
+}
+
+static void
+append_annotation_json (GString                   *json,
+                        const QuarryAnnotationRow *row)
+{
+  if (row == NULL)
+    {
+      g_string_append (json, "null");
+      return;
+    }
+  g_string_append_printf (json, "{\"sample\":%" G_GINT64_FORMAT ",\"class\":", row->sample_id);
+  if (row->class_id != 0)
+    g_string_append_printf (json, "%" G_GINT64_FORMAT, row->class_id);
+  else
+    g_string_append (json, "null");
+  g_string_append (json, ",\"kind\":");
+  json_append_string (json, row->kind);
+  g_string_append (json, ",\"geometry\":");
+  json_append_value (json, row->geometry);
+  g_string_append (json, ",\"attributes\":");
+  json_append_value (json, row->attributes);
+  g_string_append (json, ",\"author\":");
+  json_append_string (json, row->author);
+  g_string_append_printf (json, ",\"created_us\":%" G_GINT64_FORMAT ",\"updated_us\":%"
+                          G_GINT64_FORMAT ",\"version\":%" G_GINT64_FORMAT "}",
+                          row->created_us, row->updated_us, row->version);
+}
+
+static gboolean
+insert_annotation_event (QuarryStore                *self,
+                         const char                 *kind,
+                         const char                 *id,
+                         const QuarryAnnotationRow  *before,
+                         const QuarryAnnotationRow  *after,
+                         GError                    **error)
+{
+  g_autoptr(GString) body = g_string_new ("{\"id\":");
+
+  json_append_string (body, id);
+  g_string_append (body, ",\"before\":");
+  append_annotation_json (body, before);
+  g_string_append (body, ",\"after\":");
+  append_annotation_json (body, after);
+  g_string_append_c (body, '}');
+  return insert_event (self, kind, after != NULL ? after->sample_id : before->sample_id,
+                       body->str, error);
+}
+
+static gboolean
+insert_annotation (QuarryStore                *self,
+                   const guint8                uuid[16],
+                   const QuarryAnnotationRow  *row,
+                   GError                    **error)
+{
+  g_autoptr(CachedStmt) stmt = NULL;
 
   stmt = stmt_get (self,
-                   "INSERT INTO annotation (id, sample_id, class_id, kind, geometry, author,"
-                   " created_us, updated_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)", error);
+                   "INSERT INTO annotation (id, sample_id, class_id, kind, geometry, attributes,"
+                   " author, created_us, updated_us, version)"
+                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_blob (stmt, 1, uuid, 16, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 2, sample_id);
-  bind_id_or_null (stmt, 3, class_id);
-  bind_text (stmt, 4, kind);
-  bind_text (stmt, 5, geometry_json);
-  bind_text (stmt, 6, self->actor);
-  sqlite3_bind_int64 (stmt, 7, now);
+  sqlite3_bind_int64 (stmt, 2, row->sample_id);
+  bind_id_or_null (stmt, 3, row->class_id);
+  bind_text (stmt, 4, row->kind);
+  bind_text (stmt, 5, row->geometry);
+  bind_text (stmt, 6, row->attributes);
+  bind_text (stmt, 7, row->author);
+  sqlite3_bind_int64 (stmt, 8, row->created_us);
+  sqlite3_bind_int64 (stmt, 9, row->updated_us);
+  sqlite3_bind_int64 (stmt, 10, row->version);
   return stmt_run (self, stmt, error);
+}
+
+/* Writes a new row (version, author and times already set in row) and its event.  With
+ * track_status, the sample must exist and a NEW one moves to IN_PROGRESS. */
+static gboolean
+insert_with_event (QuarryStore                *self,
+                   const char                 *event,
+                   const guint8                uuid[16],
+                   const QuarryAnnotationRow  *row,
+                   gboolean                    track_status,
+                   GError                    **error)
+{
+  int status = -1;
+
+  if (!check_annotation (self, row, error))
+    return FALSE;
+  if (track_status && (status = read_status (self, row->sample_id, error)) < 0)
+    return FALSE;
+  if (!insert_annotation (self, uuid, row, error) ||
+      !insert_annotation_event (self, event, row->id, NULL, row, error))
+    return FALSE;
+  if (status == QUARRY_STATUS_NEW)
+    return update_status (self, row->sample_id, QUARRY_STATUS_IN_PROGRESS, FALSE, error);
+  return TRUE;
+}
+
+static char *
+save_new (QuarryStore                *self,
+          const QuarryAnnotationRow  *row,
+          gboolean                    track_status,
+          GError                    **error)
+{
+  g_autofree char *id = NULL;
+  QuarryAnnotationRow after = *row;
+  guint8 uuid[16];
+
+  uuid7_generate (uuid);
+  id = uuid_to_string (uuid);
+  after.id = id;
+  after.author = self->actor;
+  after.created_us = after.updated_us = g_get_real_time ();
+  after.version = 1;
+  if (!insert_with_event (self, "annotation-added", uuid, &after, track_status, error))
+    return NULL;
+  return g_steal_pointer (&id);
+}
+
+static gboolean
+save_existing (QuarryStore                *self,
+               const QuarryAnnotationRow  *row,
+               gint64                     *new_version,
+               GError                    **error)
+{
+  g_auto(QuarryAnnotationRow) before = { 0 };
+  g_autoptr(CachedStmt) stmt = NULL;
+  QuarryAnnotationRow after;
+  guint8 uuid[16];
+  int found;
+
+  if (!uuid_parse (row->id, uuid, error))
+    return FALSE;
+  found = lookup_annotation (self, uuid, &before, error);
+  if (found < 0)
+    return FALSE;
+  if (found == 0 || before.version != row->version)
+    return set_conflict (error, found == 0);
+  if (!check_annotation (self, row, error))
+    return FALSE;
+
+  after = before;
+  after.class_id = row->class_id;
+  after.kind = row->kind;
+  after.geometry = row->geometry;
+  after.attributes = row->attributes;
+  after.author = self->actor;
+  after.updated_us = g_get_real_time ();
+  after.version = before.version + 1;
+  stmt = stmt_get (self,
+                   "UPDATE annotation SET class_id = ?2, kind = ?3, geometry = ?4,"
+                   " attributes = ?5, author = ?6, updated_us = ?7, version = ?8"
+                   " WHERE id = ?1 AND version = ?9", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_blob (stmt, 1, uuid, 16, SQLITE_TRANSIENT);
+  bind_id_or_null (stmt, 2, after.class_id);
+  bind_text (stmt, 3, after.kind);
+  bind_text (stmt, 4, after.geometry);
+  bind_text (stmt, 5, after.attributes);
+  bind_text (stmt, 6, after.author);
+  sqlite3_bind_int64 (stmt, 7, after.updated_us);
+  sqlite3_bind_int64 (stmt, 8, after.version);
+  sqlite3_bind_int64 (stmt, 9, before.version);
+  if (!stmt_run (self, stmt, error) ||
+      !insert_annotation_event (self, "annotation-changed", before.id, &before, &after, error))
+    return FALSE;
+  *new_version = after.version;
+  return TRUE;
 }
 
 char *
@@ -1930,29 +2915,291 @@ quarry_store_add_annotation (QuarryStore  *self,
                              GError      **error)
 {
   g_autoptr(GRecMutexLocker) locker = NULL;
-  g_autoptr(GString) body = g_string_new ("{\"id\":");
-  g_autofree char *id = NULL;
-  guint8 uuid[16];
-  gboolean ok;
+  QuarryAnnotationRow row = { 0 };
+  char *id;
 
   g_return_val_if_fail (QUARRY_IS_STORE (self), NULL);
   g_return_val_if_fail (kind != NULL && geometry_json != NULL, NULL);
 
-  uuid7_generate (uuid);
-  id = uuid_to_string (uuid);
-  json_append_string (body, id);
-  g_string_append_printf (body, ",\"class\":%" G_GINT64_FORMAT ",\"kind\":", class_id);
-  json_append_string (body, kind);
-  g_string_append_c (body, '}');
+  row.sample_id = sample_id;
+  row.class_id = class_id;
+  row.kind = (char *) kind;
+  row.geometry = (char *) geometry_json;
+  locker = g_rec_mutex_locker_new (&self->lock);
+  if (!write_begin (self, error))
+    return NULL;
+  id = save_new (self, &row, FALSE, error);
+  if (!write_end (self, id != NULL, error))
+    g_clear_pointer (&id, g_free);
+  return id;
+}
+
+char *
+quarry_store_save_annotation (QuarryStore                *self,
+                              const QuarryAnnotationRow  *row,
+                              gint64                     *new_version,
+                              GError                    **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autofree char *id = NULL;
+  gint64 version = 1;
+  gboolean ok;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), NULL);
+  g_return_val_if_fail (row != NULL, NULL);
 
   locker = g_rec_mutex_locker_new (&self->lock);
   if (!write_begin (self, error))
     return NULL;
-  ok = insert_annotation (self, uuid, sample_id, class_id, kind, geometry_json, error) &&
-       insert_event (self, "annotation-added", sample_id, body->str, error);
+  if (row->id == NULL)
+    ok = (id = save_new (self, row, TRUE, error)) != NULL;
+  else
+    ok = save_existing (self, row, &version, error) && (id = g_strdup (row->id)) != NULL;
   if (!write_end (self, ok, error))
     return NULL;
+  if (new_version != NULL)
+    *new_version = version;
   return g_steal_pointer (&id);
+}
+
+/* Deletes the stored row and writes its event. */
+static gboolean
+delete_row (QuarryStore                *self,
+            const guint8                uuid[16],
+            const QuarryAnnotationRow  *before,
+            GError                    **error)
+{
+  g_autoptr(CachedStmt) stmt = NULL;
+
+  stmt = stmt_get (self, "DELETE FROM annotation WHERE id = ?1 AND version = ?2", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_blob (stmt, 1, uuid, 16, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, before->version);
+  return stmt_run (self, stmt, error) &&
+         insert_annotation_event (self, "annotation-deleted", before->id, before, NULL, error);
+}
+
+static gboolean
+delete_annotation (QuarryStore  *self,
+                   const char   *id,
+                   gint64        version,
+                   GError      **error)
+{
+  g_auto(QuarryAnnotationRow) before = { 0 };
+  guint8 uuid[16];
+  int found;
+
+  if (!uuid_parse (id, uuid, error))
+    return FALSE;
+  found = lookup_annotation (self, uuid, &before, error);
+  if (found < 0)
+    return FALSE;
+  if (found == 0 || before.version != version)
+    return set_conflict (error, found == 0);
+  return delete_row (self, uuid, &before, error);
+}
+
+gboolean
+quarry_store_delete_annotation (QuarryStore  *self,
+                                const char   *id,
+                                gint64        version,
+                                GError      **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), FALSE);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  if (!write_begin (self, error))
+    return FALSE;
+  return write_end (self, delete_annotation (self, id, version, error), error);
+}
+
+static gboolean
+restore_annotation (QuarryStore                *self,
+                    const QuarryAnnotationRow  *row,
+                    gint64                     *new_version,
+                    GError                    **error)
+{
+  g_auto(QuarryAnnotationRow) existing = { 0 };
+  QuarryAnnotationRow after = *row;
+  guint8 uuid[16];
+  int found;
+
+  if (!uuid_parse (row->id, uuid, error))
+    return FALSE;
+  found = lookup_annotation (self, uuid, &existing, error);
+  if (found < 0)
+    return FALSE;
+  if (found == 1)
+    {
+      g_set_error_literal (error, QUARRY_STORE_ERROR, QUARRY_STORE_ERROR_CONFLICT,
+                           _("Someone else put this shape back meanwhile"));
+      return FALSE;
+    }
+  after.author = row->author != NULL ? row->author : self->actor;
+  after.updated_us = g_get_real_time ();
+  if (after.created_us == 0)
+    after.created_us = after.updated_us;
+  after.version = MAX (row->version, 0) + 1;
+  if (!insert_with_event (self, "annotation-restored", uuid, &after, TRUE, error))
+    return FALSE;
+  *new_version = after.version;
+  return TRUE;
+}
+
+gboolean
+quarry_store_restore_annotation (QuarryStore                *self,
+                                 const QuarryAnnotationRow  *row,
+                                 gint64                     *new_version,
+                                 GError                    **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  gint64 version = 0;
+  gboolean ok;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), FALSE);
+  g_return_val_if_fail (row != NULL, FALSE);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  if (!write_begin (self, error))
+    return FALSE;
+  ok = write_end (self, restore_annotation (self, row, &version, error), error);
+  if (ok && new_version != NULL)
+    *new_version = version;
+  return ok;
+}
+
+static GArray *
+new_annotation_array (void)
+{
+  GArray *rows = g_array_new (FALSE, TRUE, sizeof (QuarryAnnotationRow));
+
+  g_array_set_clear_func (rows, (GDestroyNotify) quarry_annotation_row_clear);
+  return rows;
+}
+
+/* Rows of a statement already bound, or NULL with the error set. */
+static GArray *
+collect_annotations (QuarryStore  *self,
+                     CachedStmt   *stmt,
+                     GError      **error)
+{
+  g_autoptr(GArray) rows = new_annotation_array ();
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      QuarryAnnotationRow row;
+
+      read_annotation_row (stmt, &row);
+      g_array_append_val (rows, row);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      set_error (self, rc, error);
+      return NULL;
+    }
+  return g_steal_pointer (&rows);
+}
+
+GArray *
+quarry_store_list_annotations (QuarryStore  *self,
+                               gint64        sample_id,
+                               GError      **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(CachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), NULL);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  stmt = stmt_get (self,
+                   "SELECT " ANNOTATION_COLUMNS " FROM annotation WHERE sample_id = ?1"
+                   " ORDER BY created_us, id", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, sample_id);
+  return collect_annotations (self, stmt, error);
+}
+
+gboolean
+quarry_store_get_annotation (QuarryStore          *self,
+                             const char           *id,
+                             QuarryAnnotationRow  *row,
+                             GError              **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  guint8 uuid[16];
+  int found;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), FALSE);
+  g_return_val_if_fail (row != NULL, FALSE);
+
+  if (!uuid_parse (id, uuid, error))
+    return FALSE;
+  locker = g_rec_mutex_locker_new (&self->lock);
+  found = lookup_annotation (self, uuid, row, error);
+  if (found == 0)
+    g_set_error (error, QUARRY_STORE_ERROR, QUARRY_STORE_ERROR_NOT_FOUND,
+                 _("No shape with id %s in the project"), id);
+  return found == 1;
+}
+
+/* Deleting a class, with its shapes */
+
+static gboolean
+delete_class (QuarryStore  *self,
+              gint64        class_id,
+              GError      **error)
+{
+  g_auto(QuarryClassRow) row = { 0 };
+  g_autoptr(CachedStmt) select = NULL;
+  g_autoptr(CachedStmt) remove = NULL;
+  g_autoptr(GArray) shapes = NULL;
+  ClassFields before;
+
+  if (!read_class (self, class_id, &row, error))
+    return FALSE;
+  select = stmt_get (self,
+                     "SELECT " ANNOTATION_COLUMNS " FROM annotation WHERE class_id = ?1"
+                     " ORDER BY created_us, id", error);
+  remove = select ? stmt_get (self, "DELETE FROM label_class WHERE id = ?1", error) : NULL;
+  if (remove == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (select, 1, class_id);
+  shapes = collect_annotations (self, select, error);
+  if (shapes == NULL)
+    return FALSE;
+  for (guint i = 0; i < shapes->len; i++)
+    {
+      const QuarryAnnotationRow *shape = &g_array_index (shapes, QuarryAnnotationRow, i);
+      guint8 uuid[16];
+
+      if (!uuid_parse (shape->id, uuid, error) || !delete_row (self, uuid, shape, error))
+        return FALSE;
+    }
+  sqlite3_bind_int64 (remove, 1, class_id);
+  class_fields_from_row (&before, &row);
+  return stmt_run (self, remove, error) &&
+         insert_class_event (self, "class-deleted", class_id, &before, NULL, (int) shapes->len,
+                             error);
+}
+
+gboolean
+quarry_store_delete_class (QuarryStore  *self,
+                           gint64        class_id,
+                           GError      **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), FALSE);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  if (!write_begin (self, error))
+    return FALSE;
+  return write_end (self, delete_class (self, class_id, error), error);
 }
 
 /* Events */

@@ -32,6 +32,9 @@ typedef enum
   QUARRY_STORE_ERROR_NO_SPACE,       /* disk full */
   QUARRY_STORE_ERROR_READ_ONLY,
   QUARRY_STORE_ERROR_CANCELLED,
+  QUARRY_STORE_ERROR_CONFLICT,       /* someone else changed or removed the row meanwhile */
+  QUARRY_STORE_ERROR_INVALID_STATE,  /* the sample's status does not allow the change */
+  QUARRY_STORE_ERROR_INVALID,        /* a malformed value: JSON, hotkey, colour, shape kind */
 } QuarryStoreError;
 
 typedef enum
@@ -58,9 +61,10 @@ typedef enum
   QUARRY_SORT_DATE,   /* file modification time */
   QUARRY_SORT_SIZE,   /* bytes */
   QUARRY_SORT_ADDED,  /* import order */
+  QUARRY_SORT_UNLABELED_FIRST,  /* samples without shapes first, then by relative path */
 } QuarrySortKey;
 
-#define QUARRY_STORE_SCHEMA_VERSION 1
+#define QUARRY_STORE_SCHEMA_VERSION 2
 #define QUARRY_STORE_DEFAULT_BUSY_TIMEOUT_MS 5000
 
 typedef struct
@@ -70,6 +74,7 @@ typedef struct
   gint64 class_id;         /* samples with a shape of this class; 0 = any */
   QuarrySortKey sort;
   gboolean descending;
+  const char *annotator;   /* samples with a shape whose author is this; NULL = any */
 } QuarrySampleFilter;
 
 /* One sample row.  In callbacks the strings belong to the store and live for the call;
@@ -98,7 +103,26 @@ typedef struct
   char *name;
   char *color;             /* "#rrggbb" */
   guint n_shapes;
+  char *hotkey;            /* "1".."9" or "a".."z"; NULL when none */
+  guint kinds;             /* allowed shape kinds: bit 1 << QuarryShapeKind (quarry-shape.h) */
+  char *attributes;        /* JSON array of attribute definitions, or NULL */
 } QuarryClassRow;
+
+/* One annotation (shape).  Rows returned by the store own their strings; release them with
+ * quarry_annotation_row_clear(). */
+typedef struct
+{
+  char *id;                /* UUIDv7, 36 characters; NULL for a shape not saved yet */
+  gint64 sample_id;
+  gint64 class_id;         /* 0: no class */
+  char *kind;              /* "tag", "box", "rotated-box", "polygon", "polyline", "points" */
+  char *geometry;          /* JSON, as written by quarry_shape_geometry_to_json() */
+  char *attributes;        /* JSON object, or NULL */
+  char *author;            /* actor of the last save */
+  gint64 created_us;
+  gint64 updated_us;
+  gint64 version;          /* bumped by every save; 0 for a shape not saved yet */
+} QuarryAnnotationRow;
 
 typedef struct
 {
@@ -140,6 +164,14 @@ int               quarry_sample_status_from_string  (const char *name); /* -1 if
 void              quarry_sample_row_clear           (QuarrySampleRow *row);
 void              quarry_class_row_clear            (QuarryClassRow  *row);
 void              quarry_event_row_clear            (QuarryEventRow  *row);
+void              quarry_annotation_row_clear       (QuarryAnnotationRow *row);
+/* Deep copy into dest (which is overwritten, not cleared). */
+void              quarry_annotation_row_copy        (QuarryAnnotationRow       *dest,
+                                                     const QuarryAnnotationRow *src);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (QuarryClassRow, quarry_class_row_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (QuarryAnnotationRow, quarry_annotation_row_clear)
+
 
 QuarryStore      *quarry_store_open                 (const char        *path,
                                                      QuarryStoreFlags   flags,
@@ -157,8 +189,15 @@ void              quarry_store_set_busy_timeout     (QuarryStore       *self,
 void              quarry_store_set_actor            (QuarryStore       *self,
                                                      const char        *actor);
 const char       *quarry_store_get_actor            (QuarryStore       *self);
-/* Changes whenever another connection commits (PRAGMA data_version). */
+/* Seeing other people's changes: poll quarry_store_get_data_version() (cheap, no disk
+ * read); when it differs from the last value, another connection (another window, process
+ * or person) committed, so read quarry_store_list_events (self, last_seen_event_id, ...) to
+ * learn which samples changed (event sample_id), reload those, and remember
+ * quarry_store_get_last_event_id().  Commits made through this same QuarryStore do not
+ * change its data version.  Both return -1 on error. */
 gint64            quarry_store_get_data_version     (QuarryStore       *self);
+/* Id of the newest event (0 when there is none). */
+gint64            quarry_store_get_last_event_id    (QuarryStore       *self);
 
 gboolean          quarry_store_begin                (QuarryStore       *self,
                                                      GError           **error);
@@ -214,27 +253,124 @@ gboolean          quarry_store_get_sample           (QuarryStore       *self,
 char             *quarry_store_dup_sample_path      (QuarryStore       *self,
                                                      gint64             sample_id,
                                                      GError           **error);
+/* Appends a "status" event when the status changes.  The annotator's transitions are
+ * guarded (QUARRY_STORE_ERROR_INVALID_STATE otherwise): IN_PROGRESS only from NEW or
+ * REJECTED, SUBMITTED only from NEW or IN_PROGRESS.  NEW, ACCEPTED and REJECTED (review)
+ * may be set from any status. */
 gboolean          quarry_store_set_sample_status    (QuarryStore       *self,
                                                      gint64             sample_id,
                                                      QuarrySampleStatus status,
                                                      GError           **error);
+/* Records that the annotator passed over the sample: a "skip" event with body
+ * {"reason": reason or null}; the status does not change. */
+gboolean          quarry_store_skip_sample          (QuarryStore       *self,
+                                                     gint64             sample_id,
+                                                     const char        *reason,
+                                                     GError           **error);
 
-/* Label classes. */
+/* Label classes.  Events: "class-created", "class-changed" and "class-deleted", with body
+ * {"class": id, "before": {...} or null, "after": {...} or null}, where an object is
+ * {"name", "color", "hotkey", "kinds", "attributes"}; "class-deleted" adds "shapes": the
+ * number of shapes deleted with it. */
+
+/* The class with this name, created (all kinds allowed, no hotkey) when missing; color
+ * NULL picks one from a palette. */
 gint64            quarry_store_ensure_class         (QuarryStore       *self,
                                                      const char        *name,
                                                      const char        *color,
+                                                     GError           **error);
+/* A new class; returns its id, or 0 with QUARRY_STORE_ERROR_EXISTS when the name or the
+ * hotkey is taken (the message names the class), QUARRY_STORE_ERROR_INVALID for a bad
+ * value.  color: "#rrggbb", NULL picks one from a palette; hotkey: one of "1".."9",
+ * "a".."z", NULL or "" for none, unique in the project; kinds: bits 1 << QuarryShapeKind,
+ * 0 for all (QUARRY_SHAPE_KINDS_ALL); attributes: a JSON array of definitions such as
+ * [{"name":"occluded","type":"boolean"},{"name":"vehicle","type":"choice",
+ * "values":["car","van"]},{"name":"count","type":"number"},{"name":"note","type":"text"}],
+ * NULL or "" for none. */
+gint64            quarry_store_create_class         (QuarryStore       *self,
+                                                     const char        *name,
+                                                     const char        *color,
+                                                     const char        *hotkey,
+                                                     guint              kinds,
+                                                     const char        *attributes,
+                                                     GError           **error);
+/* Replaces every field of the class (same rules as create; color NULL keeps the current
+ * one).  Existing shapes keep their kind even when it is no longer allowed. */
+gboolean          quarry_store_update_class         (QuarryStore       *self,
+                                                     gint64             class_id,
+                                                     const char        *name,
+                                                     const char        *color,
+                                                     const char        *hotkey,
+                                                     guint              kinds,
+                                                     const char        *attributes,
+                                                     GError           **error);
+/* Shapes of the class in the whole project (to warn before deleting it). */
+guint             quarry_store_count_class_shapes   (QuarryStore       *self,
+                                                     gint64             class_id,
+                                                     GError           **error);
+/* Deletes the class and all its shapes in one transaction: one "annotation-deleted" event
+ * per shape (as quarry_store_delete_annotation() writes it, so every sample's history
+ * stays complete), then one "class-deleted" event with the count. */
+gboolean          quarry_store_delete_class         (QuarryStore       *self,
+                                                     gint64             class_id,
                                                      GError           **error);
 /* Array of QuarryClassRow sorted by name, with n_shapes; free with g_array_unref. */
 GArray           *quarry_store_list_classes         (QuarryStore       *self,
                                                      GError           **error);
 
-/* Annotations.  kind: "box", "polygon", ...; geometry: JSON in image pixels of the
- * oriented image.  Returns the new annotation's UUID (36-char string) or NULL. */
+/* Annotations.  kind: a shape kind name; geometry: JSON in image pixels of the oriented
+ * image; attributes: a JSON object or NULL.  Malformed JSON, an unknown kind or a kind the
+ * class does not allow fail with QUARRY_STORE_ERROR_INVALID.
+ *
+ * Every call below is one short transaction of its own (or joins quarry_store_begin()):
+ * once it has returned, the change is in the project file even if the process is killed.
+ * Each appends one event with sample_id set and body
+ * {"id": uuid, "before": row or null, "after": row or null}, where row is
+ * {"sample", "class" (null when none), "kind", "geometry", "attributes", "author",
+ *  "created_us", "updated_us", "version"} with geometry and attributes as JSON values. */
+
+/* For importers and the demo: inserts without the status rule of save_annotation()
+ * (event "annotation-added").  Returns the new UUID (36-char string) or NULL. */
 char             *quarry_store_add_annotation       (QuarryStore       *self,
                                                      gint64             sample_id,
                                                      gint64             class_id,
                                                      const char        *kind,
                                                      const char        *geometry_json,
+                                                     GError           **error);
+/* QuarryAnnotationRow, in creation order; free with g_array_unref. */
+GArray           *quarry_store_list_annotations     (QuarryStore       *self,
+                                                     gint64             sample_id,
+                                                     GError           **error);
+/* Fills row with owned copies; QUARRY_STORE_ERROR_NOT_FOUND when there is no such id. */
+gboolean          quarry_store_get_annotation       (QuarryStore       *self,
+                                                     const char        *id,
+                                                     QuarryAnnotationRow *row,
+                                                     GError           **error);
+/* Insert (row->id NULL: a new UUIDv7 is made) or update (row->id set: only when
+ * row->version equals the stored version, else QUARRY_STORE_ERROR_CONFLICT, also when the
+ * shape was deleted meanwhile).  Uses row's sample_id (insert only: a shape never moves),
+ * class_id, kind, geometry and attributes; author becomes the store's actor, and the
+ * stored version is bumped (1 for a new shape).  An insert on a NEW sample moves it to
+ * IN_PROGRESS in the same transaction ("status" event).  Events "annotation-added" or
+ * "annotation-changed".  Returns the id (newly allocated), *new_version the stored
+ * version; NULL on error. */
+char             *quarry_store_save_annotation      (QuarryStore       *self,
+                                                     const QuarryAnnotationRow *row,
+                                                     gint64            *new_version,
+                                                     GError           **error);
+/* Deletes when version equals the stored one, else QUARRY_STORE_ERROR_CONFLICT (also when
+ * it is already gone).  Event "annotation-deleted" with before. */
+gboolean          quarry_store_delete_annotation    (QuarryStore       *self,
+                                                     const char        *id,
+                                                     gint64             version,
+                                                     GError           **error);
+/* Puts a deleted shape back with its id, sample, creation time and author (for undo);
+ * the stored version becomes row->version + 1, so versions never repeat.
+ * QUARRY_STORE_ERROR_CONFLICT when the id exists again.  Same status rule as an insert.
+ * Event "annotation-restored". */
+gboolean          quarry_store_restore_annotation   (QuarryStore       *self,
+                                                     const QuarryAnnotationRow *row,
+                                                     gint64            *new_version,
                                                      GError           **error);
 
 /* Event log: append-only. */

@@ -1315,7 +1315,7 @@ test_busy_two_processes (Fixture       *f,
   g_assert_cmpstr (line, ==, "locked");
 
   /* Reads go on while the other process writes (WAL). */
-  g_assert_cmpuint (quarry_store_get_schema_version (f->store), ==, 1);
+  g_assert_cmpuint (quarry_store_get_schema_version (f->store), ==, QUARRY_STORE_SCHEMA_VERSION);
 
   quarry_store_set_busy_timeout (f->store, 300);
   start = g_get_monotonic_time ();
