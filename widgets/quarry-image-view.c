@@ -8,6 +8,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "quarry-image-view.h"
+#include "quarry-viewport.h"
 
 #define ZOOM_STEP 1.25
 
@@ -16,10 +17,7 @@ struct _QuarryImageView
   GtkWidget parent_instance;
 
   GdkTexture *texture;
-  double zoom;
-  double origin_x;
-  double origin_y;
-  gboolean fit;
+  QuarryViewport viewport;
 
   double drag_origin_x;
   double drag_origin_y;
@@ -39,58 +37,25 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static double
-image_width (QuarryImageView *self)
-{
-  return self->texture ? gdk_texture_get_width (self->texture) : 0;
-}
-
-static double
-image_height (QuarryImageView *self)
-{
-  return self->texture ? gdk_texture_get_height (self->texture) : 0;
-}
-
-static double
-fit_zoom (QuarryImageView *self)
-{
-  double w = gtk_widget_get_width (GTK_WIDGET (self));
-  double h = gtk_widget_get_height (GTK_WIDGET (self));
-
-  if (self->texture == NULL || w <= 0 || h <= 0)
-    return 1.0;
-  return CLAMP (MIN (w / image_width (self), h / image_height (self)),
-                QUARRY_IMAGE_VIEW_MIN_ZOOM, QUARRY_IMAGE_VIEW_MAX_ZOOM);
-}
-
-/* Centres an axis that fits, keeps an axis that overflows covering the view. */
-static double
-clamp_origin (double origin,
-              double content,
-              double view)
-{
-  if (content <= view)
-    return (view - content) / 2;
-  return CLAMP (origin, view - content, 0);
-}
+/* Runs a viewport change and notifies what it changed. */
+#define VIEWPORT_CHANGE(self, statement)                                         \
+  G_STMT_START {                                                                 \
+    double old_zoom_ = (self)->viewport.zoom;                                    \
+    gboolean old_fit_ = (self)->viewport.fit;                                    \
+    statement;                                                                   \
+    notify_viewport ((self), old_zoom_, old_fit_);                               \
+  } G_STMT_END
 
 static void
-constrain (QuarryImageView *self)
+notify_viewport (QuarryImageView *self,
+                 double           old_zoom,
+                 gboolean         old_fit)
 {
-  double w = gtk_widget_get_width (GTK_WIDGET (self));
-  double h = gtk_widget_get_height (GTK_WIDGET (self));
-
-  if (self->fit)
-    {
-      double zoom = fit_zoom (self);
-      if (zoom != self->zoom)
-        {
-          self->zoom = zoom;
-          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
-        }
-    }
-  self->origin_x = clamp_origin (self->origin_x, image_width (self) * self->zoom, w);
-  self->origin_y = clamp_origin (self->origin_y, image_height (self) * self->zoom, h);
+  if (self->viewport.fit != old_fit)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FIT]);
+  if (self->viewport.zoom != old_zoom)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 static void
@@ -99,7 +64,9 @@ quarry_image_view_size_allocate (GtkWidget *widget,
                                  int        height,
                                  int        baseline)
 {
-  constrain (QUARRY_IMAGE_VIEW (widget));
+  QuarryImageView *self = QUARRY_IMAGE_VIEW (widget);
+
+  VIEWPORT_CHANGE (self, quarry_viewport_set_view_size (&self->viewport, width, height));
 }
 
 static void
@@ -107,6 +74,7 @@ quarry_image_view_snapshot (GtkWidget   *widget,
                             GtkSnapshot *snapshot)
 {
   QuarryImageView *self = QUARRY_IMAGE_VIEW (widget);
+  const QuarryViewport *vp = &self->viewport;
   graphene_rect_t bounds;
 
   if (self->texture == NULL)
@@ -115,20 +83,10 @@ quarry_image_view_snapshot (GtkWidget   *widget,
   bounds = GRAPHENE_RECT_INIT (0, 0, gtk_widget_get_width (widget), gtk_widget_get_height (widget));
   gtk_snapshot_push_clip (snapshot, &bounds);
   gtk_snapshot_append_texture (snapshot, self->texture,
-                               &GRAPHENE_RECT_INIT (self->origin_x, self->origin_y,
-                                                    image_width (self) * self->zoom,
-                                                    image_height (self) * self->zoom));
+                               &GRAPHENE_RECT_INIT (vp->origin_x, vp->origin_y,
+                                                    vp->image_width * vp->zoom,
+                                                    vp->image_height * vp->zoom));
   gtk_snapshot_pop (snapshot);
-}
-
-static void
-set_fit_internal (QuarryImageView *self,
-                  gboolean         fit)
-{
-  if (self->fit == fit)
-    return;
-  self->fit = fit;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FIT]);
 }
 
 void
@@ -137,20 +95,9 @@ quarry_image_view_zoom_at (QuarryImageView *self,
                            double           x,
                            double           y)
 {
-  double ix, iy;
-
   g_return_if_fail (QUARRY_IS_IMAGE_VIEW (self));
 
-  zoom = CLAMP (zoom, QUARRY_IMAGE_VIEW_MIN_ZOOM, QUARRY_IMAGE_VIEW_MAX_ZOOM);
-  ix = (x - self->origin_x) / self->zoom;
-  iy = (y - self->origin_y) / self->zoom;
-  set_fit_internal (self, FALSE);
-  self->zoom = zoom;
-  self->origin_x = x - ix * zoom;
-  self->origin_y = y - iy * zoom;
-  constrain (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  VIEWPORT_CHANGE (self, quarry_viewport_zoom_at (&self->viewport, zoom, x, y));
 }
 
 static void
@@ -168,7 +115,7 @@ zoom_in_action (GtkWidget  *widget,
                 GVariant   *parameter)
 {
   QuarryImageView *self = QUARRY_IMAGE_VIEW (widget);
-  zoom_at_center (self, self->zoom * ZOOM_STEP);
+  zoom_at_center (self, self->viewport.zoom * ZOOM_STEP);
 }
 
 static void
@@ -177,7 +124,7 @@ zoom_out_action (GtkWidget  *widget,
                  GVariant   *parameter)
 {
   QuarryImageView *self = QUARRY_IMAGE_VIEW (widget);
-  zoom_at_center (self, self->zoom / ZOOM_STEP);
+  zoom_at_center (self, self->viewport.zoom / ZOOM_STEP);
 }
 
 static void
@@ -204,7 +151,7 @@ on_scroll (GtkEventControllerScroll *controller,
 {
   if (self->texture == NULL || dy == 0)
     return FALSE;
-  quarry_image_view_zoom_at (self, self->zoom * pow (ZOOM_STEP, -dy),
+  quarry_image_view_zoom_at (self, self->viewport.zoom * pow (ZOOM_STEP, -dy),
                              self->pointer_x, self->pointer_y);
   return TRUE;
 }
@@ -225,8 +172,8 @@ on_drag_begin (GtkGestureDrag  *gesture,
                double           y,
                QuarryImageView *self)
 {
-  self->drag_origin_x = self->origin_x;
-  self->drag_origin_y = self->origin_y;
+  self->drag_origin_x = self->viewport.origin_x;
+  self->drag_origin_y = self->viewport.origin_y;
 }
 
 static void
@@ -235,10 +182,10 @@ on_drag_update (GtkGestureDrag  *gesture,
                 double           dy,
                 QuarryImageView *self)
 {
-  if (self->fit)
+  if (self->viewport.fit)
     return;
-  self->origin_x = self->drag_origin_x;
-  self->origin_y = self->drag_origin_y;
+  self->viewport.origin_x = self->drag_origin_x;
+  self->viewport.origin_y = self->drag_origin_y;
   quarry_image_view_pan (self, dx, dy);
 }
 
@@ -251,7 +198,7 @@ on_pressed (GtkGestureClick *gesture,
 {
   if (n_press != 2 || self->texture == NULL)
     return;
-  if (self->fit)
+  if (self->viewport.fit)
     quarry_image_view_zoom_at (self, 1.0, x, y);
   else
     quarry_image_view_set_fit (self, TRUE);
@@ -278,10 +225,10 @@ quarry_image_view_get_property (GObject    *object,
       g_value_set_object (value, self->texture);
       break;
     case PROP_ZOOM:
-      g_value_set_double (value, self->zoom);
+      g_value_set_double (value, self->viewport.zoom);
       break;
     case PROP_FIT:
-      g_value_set_boolean (value, self->fit);
+      g_value_set_boolean (value, self->viewport.fit);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -364,8 +311,7 @@ quarry_image_view_init (QuarryImageView *self)
   GtkEventController *controller;
   GtkGesture *gesture;
 
-  self->zoom = 1.0;
-  self->fit = TRUE;
+  quarry_viewport_init (&self->viewport);
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
   gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
 
@@ -397,14 +343,16 @@ void
 quarry_image_view_set_texture (QuarryImageView *self,
                                GdkTexture      *texture)
 {
+  int width = texture ? gdk_texture_get_width (texture) : 0;
+  int height = texture ? gdk_texture_get_height (texture) : 0;
+
   g_return_if_fail (QUARRY_IS_IMAGE_VIEW (self));
 
   if (!g_set_object (&self->texture, texture))
     return;
-  constrain (self);
+  VIEWPORT_CHANGE (self, quarry_viewport_set_image_size (&self->viewport, width, height));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   texture ? _("Image") : "", -1);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TEXTURE]);
 }
 
@@ -419,7 +367,7 @@ double
 quarry_image_view_get_zoom (QuarryImageView *self)
 {
   g_return_val_if_fail (QUARRY_IS_IMAGE_VIEW (self), 1.0);
-  return self->zoom;
+  return self->viewport.zoom;
 }
 
 void
@@ -428,16 +376,14 @@ quarry_image_view_set_fit (QuarryImageView *self,
 {
   g_return_if_fail (QUARRY_IS_IMAGE_VIEW (self));
 
-  set_fit_internal (self, !!fit);
-  constrain (self);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  VIEWPORT_CHANGE (self, quarry_viewport_set_fit (&self->viewport, fit));
 }
 
 gboolean
 quarry_image_view_get_fit (QuarryImageView *self)
 {
   g_return_val_if_fail (QUARRY_IS_IMAGE_VIEW (self), TRUE);
-  return self->fit;
+  return self->viewport.fit;
 }
 
 void
@@ -447,12 +393,7 @@ quarry_image_view_pan (QuarryImageView *self,
 {
   g_return_if_fail (QUARRY_IS_IMAGE_VIEW (self));
 
-  if (self->fit)
-    return;
-  self->origin_x += dx;
-  self->origin_y += dy;
-  constrain (self);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  VIEWPORT_CHANGE (self, quarry_viewport_pan (&self->viewport, dx, dy));
 }
 
 void
@@ -461,6 +402,6 @@ quarry_image_view_get_origin (QuarryImageView *self,
                               double          *y)
 {
   g_return_if_fail (QUARRY_IS_IMAGE_VIEW (self));
-  *x = self->origin_x;
-  *y = self->origin_y;
+  *x = self->viewport.origin_x;
+  *y = self->viewport.origin_y;
 }
