@@ -20,6 +20,7 @@ struct _QuarryBrowserPage
   GtkSearchEntry *search_entry;
   GtkDropDown *status_dropdown;
   GtkDropDown *class_dropdown;
+  GtkDropDown *annotator_dropdown;
   GtkDropDown *sort_dropdown;
   GtkToggleButton *descending_button;
   GtkLabel *count_label;
@@ -35,6 +36,7 @@ struct _QuarryBrowserPage
   QuarryStore *store;
   QuarrySampleList *samples;
   GArray *class_ids;   /* gint64 per class_dropdown entry; 0 = all */
+  GStrv annotators;    /* per annotator_dropdown entry after "All Annotators" */
   gboolean updating;
 };
 
@@ -62,6 +64,12 @@ apply_filter (QuarryBrowserPage *self)
   filter.status = status == 0 || status == GTK_INVALID_LIST_POSITION ? -1 : (int) status - 1;
   filter.class_id = self->class_ids != NULL && class_pos < self->class_ids->len
                     ? g_array_index (self->class_ids, gint64, class_pos) : 0;
+  {
+    guint annotator = gtk_drop_down_get_selected (self->annotator_dropdown);
+    if (self->annotators != NULL && annotator != GTK_INVALID_LIST_POSITION && annotator > 0
+        && annotator <= g_strv_length (self->annotators))
+      filter.annotator = self->annotators[annotator - 1];
+  }
   filter.sort = gtk_drop_down_get_selected (self->sort_dropdown);
   filter.descending = gtk_toggle_button_get_active (self->descending_button);
   quarry_sample_list_set_filter (self->samples, &filter);
@@ -95,6 +103,26 @@ update_classes (QuarryBrowserPage *self)
   gtk_drop_down_set_selected (self->class_dropdown, 0);
   self->updating = FALSE;
   gtk_widget_set_visible (GTK_WIDGET (self->class_dropdown), self->class_ids->len > 1);
+}
+
+static void
+update_annotators (QuarryBrowserPage *self)
+{
+  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_clear_pointer (&self->annotators, g_strfreev);
+  gtk_string_list_append (names, _("All Annotators"));
+  if (self->store != NULL)
+    self->annotators = quarry_store_list_annotators (self->store, &error);
+  for (guint i = 0; self->annotators != NULL && self->annotators[i] != NULL; i++)
+    gtk_string_list_append (names, self->annotators[i]);
+  self->updating = TRUE;
+  gtk_drop_down_set_model (self->annotator_dropdown, G_LIST_MODEL (names));
+  gtk_drop_down_set_selected (self->annotator_dropdown, 0);
+  self->updating = FALSE;
+  gtk_widget_set_visible (GTK_WIDGET (self->annotator_dropdown),
+                          self->annotators != NULL && self->annotators[0] != NULL);
 }
 
 /* --- details ------------------------------------------------------------------ */
@@ -267,7 +295,7 @@ sort_to_setting (GValue   *value,
                  GVariant *variant,
                  gpointer  user_data)
 {
-  static const char *names[] = { "name", "date", "size", "added" };
+  static const char *names[] = { "name", "date", "size", "added", "unlabeled" };
   const char *name = g_variant_get_string (variant, NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
@@ -284,7 +312,7 @@ setting_to_sort (const GValue       *value,
                  const GVariantType *type,
                  gpointer            user_data)
 {
-  static const char *names[] = { "name", "date", "size", "added" };
+  static const char *names[] = { "name", "date", "size", "added", "unlabeled" };
   guint i = g_value_get_uint (value);
 
   return g_variant_new_string (names[MIN (i, G_N_ELEMENTS (names) - 1)]);
@@ -324,6 +352,7 @@ quarry_browser_page_dispose (GObject *object)
     gtk_widget_unparent (child);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->class_ids, g_array_unref);
+  g_clear_pointer (&self->annotators, g_strfreev);
 
   G_OBJECT_CLASS (quarry_browser_page_parent_class)->dispose (object);
 }
@@ -347,6 +376,7 @@ quarry_browser_page_class_init (QuarryBrowserPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QuarryBrowserPage, search_entry);
   gtk_widget_class_bind_template_child (widget_class, QuarryBrowserPage, status_dropdown);
   gtk_widget_class_bind_template_child (widget_class, QuarryBrowserPage, class_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, QuarryBrowserPage, annotator_dropdown);
   gtk_widget_class_bind_template_child (widget_class, QuarryBrowserPage, sort_dropdown);
   gtk_widget_class_bind_template_child (widget_class, QuarryBrowserPage, descending_button);
   gtk_widget_class_bind_template_child (widget_class, QuarryBrowserPage, count_label);
@@ -377,6 +407,8 @@ quarry_browser_page_init (QuarryBrowserPage *self)
   g_signal_connect_swapped (self->status_dropdown, "notify::selected",
                             G_CALLBACK (apply_filter), self);
   g_signal_connect_swapped (self->class_dropdown, "notify::selected",
+                            G_CALLBACK (apply_filter), self);
+  g_signal_connect_swapped (self->annotator_dropdown, "notify::selected",
                             G_CALLBACK (apply_filter), self);
   g_signal_connect_swapped (self->sort_dropdown, "notify::selected",
                             G_CALLBACK (apply_filter), self);
@@ -411,6 +443,7 @@ quarry_browser_page_set_project (QuarryBrowserPage *self,
       g_signal_connect_swapped (samples, "notify::loading", G_CALLBACK (update_count), self);
     }
   update_classes (self);
+  update_annotators (self);
   self->updating = TRUE;
   gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
   gtk_drop_down_set_selected (self->status_dropdown, 0);
@@ -418,6 +451,14 @@ quarry_browser_page_set_project (QuarryBrowserPage *self,
   apply_filter (self);
   update_count (self);
   update_details (self);
+}
+
+void
+quarry_browser_page_reload_classes (QuarryBrowserPage *self)
+{
+  g_return_if_fail (QUARRY_IS_BROWSER_PAGE (self));
+  update_classes (self);
+  update_annotators (self);
 }
 
 void

@@ -17,6 +17,8 @@ void             quarry_browser_page_set_project     (QuarryBrowserPage *self,
                                                       QuarrySampleList  *samples);
 void             quarry_browser_page_set_pool        (QuarryBrowserPage *self,
                                                       QuarryThumbPool   *pool);
+/* Re-reads the label classes for the class filter. */
+void             quarry_browser_page_reload_classes  (QuarryBrowserPage *self);
 QuarryThumbGrid *quarry_browser_page_get_grid        (QuarryBrowserPage *self);
 void             quarry_browser_page_focus_search    (QuarryBrowserPage *self);
 void             quarry_browser_page_focus_grid      (QuarryBrowserPage *self);

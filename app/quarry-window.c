@@ -7,11 +7,14 @@
 
 #include <glib/gi18n.h>
 
+#include "quarry-annotate-page.h"
 #include "quarry-bench.h"
 #include "quarry-browser-page.h"
+#include "quarry-classes-page.h"
 #include "quarry-demo.h"
 #include "quarry-importer.h"
 #include "quarry-problems-dialog.h"
+#include "quarry-sample.h"
 #include "quarry-sample-list.h"
 #include "quarry-viewer-page.h"
 #include "quarry-window.h"
@@ -33,6 +36,9 @@ struct _QuarryWindow
   GtkListBox *recent_list;
   QuarryBrowserPage *browser_page;
   QuarryViewerPage *viewer_page;
+  QuarryAnnotatePage *annotate_page;
+  QuarryClassesPage *classes_page;
+  GtkWidget *annotate_button;
   GtkProgressBar *demo_progress;
   GMenu *recent_menu;
 
@@ -45,10 +51,15 @@ struct _QuarryWindow
   QuarryImporter *importer;
   QuarryImporter *last_importer;
   guint progress_timer;
+  guint poll_timer;
+  gint64 data_version;
+  gint64 last_event_id;
   guint demo_done;
   guint demo_total;
   gboolean generating;
   gboolean viewing;
+  gboolean annotating;
+  gboolean editing_classes;
   gboolean bench_started;
 };
 
@@ -163,6 +174,13 @@ update_title (QuarryWindow *self)
       return;
     }
   title = quarry_store_dup_title (self->store);
+  if (self->editing_classes || self->annotating)
+    {
+      adw_window_title_set_title (self->window_title,
+                                  self->editing_classes ? _("Label Classes") : _("Annotate"));
+      adw_window_title_set_subtitle (self->window_title, title);
+      return;
+    }
   if (self->viewing)
     {
       adw_window_title_set_title (self->window_title,
@@ -185,6 +203,10 @@ update_page (QuarryWindow *self)
     page = "generating";
   else if (self->store == NULL)
     page = "welcome";
+  else if (self->editing_classes)
+    page = "classes";
+  else if (self->annotating)
+    page = "annotate";
   else if (self->viewing)
     page = "viewer";
   else if (filter_is_empty (self->samples)
@@ -200,8 +222,12 @@ update_page (QuarryWindow *self)
   gtk_stack_set_visible_child_name (self->stack, page);
   if (entering_browser)
     quarry_browser_page_focus_grid (self->browser_page);
-  gtk_widget_set_visible (self->back_button, self->viewing);
-  gtk_widget_set_visible (self->import_button, self->store != NULL && !self->viewing);
+  gtk_widget_set_visible (self->back_button,
+                          self->viewing || self->annotating || self->editing_classes);
+  gtk_widget_set_visible (self->import_button, g_str_equal (page, "browser")
+                                               || g_str_equal (page, "empty"));
+  gtk_widget_set_visible (self->annotate_button,
+                          self->store != NULL && !self->annotating && !self->generating);
   gtk_widget_set_visible (self->details_button, g_str_equal (page, "browser"));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.import-folder",
                                  self->store != NULL && self->task_cancellable == NULL);
@@ -218,9 +244,72 @@ open_viewer (QuarryWindow *self,
   gtk_widget_grab_focus (GTK_WIDGET (self->viewer_page));
 }
 
+/* The sample the user is looking at: the viewer's, else the grid's selection. */
+static gint64
+current_sample_id (QuarryWindow *self)
+{
+  g_autoptr(QuarrySample) sample = NULL;
+  guint position;
+
+  if (self->samples == NULL)
+    return 0;
+  position = self->viewing ? quarry_viewer_page_get_position (self->viewer_page)
+                           : gtk_single_selection_get_selected (quarry_thumb_grid_get_selection (
+                               quarry_browser_page_get_grid (self->browser_page)));
+  if (position == GTK_INVALID_LIST_POSITION)
+    return 0;
+  sample = g_list_model_get_item (G_LIST_MODEL (self->samples), position);
+  return sample ? quarry_sample_get_id (sample) : 0;
+}
+
+static void
+open_annotate (QuarryWindow *self)
+{
+  gint64 sample_id = current_sample_id (self);
+
+  if (self->store == NULL || self->annotating)
+    return;
+  self->viewing = FALSE;
+  self->editing_classes = FALSE;
+  self->annotating = TRUE;
+  update_page (self);
+  if (sample_id != 0)
+    quarry_annotate_page_open_sample (self->annotate_page, sample_id);
+  quarry_annotate_page_start (self->annotate_page);
+}
+
+static void
+close_annotate (QuarryWindow *self)
+{
+  self->annotating = FALSE;
+  update_page (self);
+  quarry_browser_page_focus_grid (self->browser_page);
+}
+
+static void
+open_classes (QuarryWindow *self)
+{
+  if (self->store == NULL)
+    return;
+  self->editing_classes = TRUE;
+  quarry_classes_page_reload (self->classes_page);
+  update_page (self);
+}
+
 static void
 close_viewer (QuarryWindow *self)
 {
+  if (self->editing_classes)
+    {
+      self->editing_classes = FALSE;
+      update_page (self);
+      return;
+    }
+  if (self->annotating)
+    {
+      close_annotate (self);
+      return;
+    }
   if (!self->viewing)
     return;
   self->viewing = FALSE;
@@ -306,6 +395,75 @@ maybe_start_bench (QuarryWindow *self)
   gtk_widget_add_tick_callback (GTK_WIDGET (self->browser_page), bench_tick, self, NULL);
 }
 
+/* --- changes made by other windows and processes ----------------------------------- */
+
+static void
+reload_all (QuarryWindow *self)
+{
+  quarry_sample_list_reload (self->samples);
+  quarry_browser_page_reload_classes (self->browser_page);
+  quarry_annotate_page_reload_classes (self->annotate_page);
+  quarry_annotate_page_refresh (self->annotate_page);
+  quarry_classes_page_reload (self->classes_page);
+}
+
+/* Reads the events written since the last look and reloads what they touched. */
+static void
+apply_new_events (QuarryWindow *self)
+{
+  g_autoptr(GArray) events = quarry_store_list_events (self->store, self->last_event_id, 5000,
+                                                       NULL);
+  gint64 shown = quarry_annotate_page_get_sample_id (self->annotate_page);
+  gboolean classes = FALSE, shown_touched = FALSE;
+
+  if (events == NULL || events->len == 0)
+    return;
+  for (guint i = 0; i < events->len; i++)
+    {
+      QuarryEventRow *event = &g_array_index (events, QuarryEventRow, i);
+
+      classes |= g_str_has_prefix (event->kind, "class-");
+      shown_touched |= event->sample_id != 0 && event->sample_id == shown;
+      self->last_event_id = MAX (self->last_event_id, event->id);
+    }
+  quarry_sample_list_reload (self->samples);
+  if (classes)
+    {
+      quarry_browser_page_reload_classes (self->browser_page);
+      quarry_annotate_page_reload_classes (self->annotate_page);
+      quarry_classes_page_reload (self->classes_page);
+    }
+  if (shown_touched)
+    quarry_annotate_page_refresh (self->annotate_page);
+}
+
+/* PRAGMA data_version changes only when another connection commits: cheap to poll. */
+static gboolean
+poll_changes (gpointer user_data)
+{
+  QuarryWindow *self = user_data;
+  gint64 version;
+
+  if (self->store == NULL)
+    return G_SOURCE_CONTINUE;
+  version = quarry_store_get_data_version (self->store);
+  if (version != self->data_version)
+    {
+      self->data_version = version;
+      apply_new_events (self);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+start_polling (QuarryWindow *self)
+{
+  self->data_version = quarry_store_get_data_version (self->store);
+  self->last_event_id = quarry_store_get_last_event_id (self->store);
+  if (self->poll_timer == 0)
+    self->poll_timer = g_timeout_add (1500, poll_changes, self);
+}
+
 /* --- projects ------------------------------------------------------------- */
 
 static void
@@ -320,6 +478,10 @@ close_project (QuarryWindow *self)
   if (self->task_cancellable != NULL)
     g_cancellable_cancel (self->task_cancellable);
   self->viewing = FALSE;
+  self->annotating = FALSE;
+  self->editing_classes = FALSE;
+  quarry_annotate_page_set_project (self->annotate_page, NULL);
+  quarry_classes_page_set_project (self->classes_page, NULL);
   quarry_browser_page_set_project (self->browser_page, NULL, NULL);
   quarry_viewer_page_set_model (self->viewer_page, NULL);
   if (self->samples != NULL)
@@ -329,18 +491,32 @@ close_project (QuarryWindow *self)
   g_clear_object (&self->last_importer);
 }
 
+/* The name stamped on edits: the setting, else the operating system's user. */
+static void
+apply_user_name (QuarryWindow *self,
+                 QuarryStore  *store)
+{
+  g_autofree char *name = g_strstrip (g_settings_get_string (self->settings, "user-name"));
+
+  quarry_store_set_actor (store, *name != '\0' ? name : g_get_user_name ());
+}
+
 static void
 set_store (QuarryWindow *self,
            QuarryStore  *store)
 {
   close_project (self);
   self->store = g_object_ref (store);
+  apply_user_name (self, store);
   self->samples = quarry_sample_list_new (store);
   g_signal_connect_swapped (self->samples, "notify::loading",
                             G_CALLBACK (on_samples_changed), self);
   quarry_browser_page_set_project (self->browser_page, store, self->samples);
   quarry_viewer_page_set_model (self->viewer_page, G_LIST_MODEL (self->samples));
+  quarry_annotate_page_set_project (self->annotate_page, store);
+  quarry_classes_page_set_project (self->classes_page, store);
   quarry_application_add_recent (get_app (self), quarry_store_get_path (store));
+  start_polling (self);
   update_page (self);
   maybe_start_bench (self);
 }
@@ -533,6 +709,7 @@ quarry_window_import_folder (QuarryWindow *self,
       show_error (self, _("Import Failed"), quarry_store_get_path (self->store), error);
       return;
     }
+  apply_user_name (self, writer);
   self->importer = quarry_importer_new (writer, folder);
   g_signal_connect_object (self->importer, "batch-committed",
                            G_CALLBACK (on_batch_committed), self, 0);
@@ -778,6 +955,93 @@ close_viewer_action (GtkWidget *widget, const char *name, GVariant *param)
 }
 
 static void
+annotate_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  open_annotate (QUARRY_WINDOW (widget));
+}
+
+static void
+on_annotate_changed (QuarryAnnotatePage *page,
+                     gint64              sample_id,
+                     QuarryWindow       *self)
+{
+  if (self->samples != NULL)
+    quarry_sample_list_reload (self->samples);
+}
+
+static void
+on_user_name_response (AdwMessageDialog *dialog,
+                       const char       *response,
+                       QuarryWindow     *self)
+{
+  GtkWidget *entry = adw_message_dialog_get_extra_child (dialog);
+
+  if (!g_str_equal (response, "save"))
+    return;
+  g_settings_set_string (self->settings, "user-name",
+                         gtk_editable_get_text (GTK_EDITABLE (entry)));
+  if (self->store != NULL)
+    apply_user_name (self, self->store);
+}
+
+static void
+user_name_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  QuarryWindow *self = QUARRY_WINDOW (widget);
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Your Name"),
+                                              _("Every edit you make is stamped with this name. "
+                                                "Leave it empty to use your login name."));
+  GtkWidget *entry = gtk_entry_new ();
+  g_autofree char *current = g_settings_get_string (self->settings, "user-name");
+
+  gtk_editable_set_text (GTK_EDITABLE (entry), current);
+  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), g_get_user_name ());
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"),
+                                    "save", _("_Save"), NULL);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "save");
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "save",
+                                              ADW_RESPONSE_SUGGESTED);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_user_name_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+reload_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  QuarryWindow *self = QUARRY_WINDOW (widget);
+
+  if (self->store != NULL)
+    reload_all (self);
+}
+
+static void
+classes_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  open_classes (QUARRY_WINDOW (widget));
+}
+
+/* Renamed, recoloured or deleted classes show everywhere. */
+static void
+on_classes_changed (QuarryClassesPage *page,
+                    QuarryWindow      *self)
+{
+  quarry_annotate_page_reload_classes (self->annotate_page);
+  quarry_browser_page_reload_classes (self->browser_page);
+  if (self->samples != NULL)
+    quarry_sample_list_reload (self->samples);
+}
+
+static void
+on_annotate_error (QuarryAnnotatePage *page,
+                   const char         *message,
+                   QuarryWindow       *self)
+{
+  show_toast (self, message);
+}
+
+static void
 focus_search_action (GtkWidget *widget, const char *name, GVariant *param)
 {
   QuarryWindow *self = QUARRY_WINDOW (widget);
@@ -825,6 +1089,7 @@ quarry_window_dispose (GObject *object)
 
   close_project (self);
   g_clear_handle_id (&self->progress_timer, g_source_remove);
+  g_clear_handle_id (&self->poll_timer, g_source_remove);
   g_clear_object (&self->task_cancellable);
   g_clear_object (&self->importer);
   gtk_widget_dispose_template (GTK_WIDGET (self), QUARRY_TYPE_WINDOW);
@@ -845,6 +1110,13 @@ install_actions (GtkWidgetClass *widget_class)
                                    show_import_problems_action);
   gtk_widget_class_install_action (widget_class, "win.close-viewer", NULL, close_viewer_action);
   gtk_widget_class_install_action (widget_class, "win.focus-search", NULL, focus_search_action);
+  gtk_widget_class_install_action (widget_class, "win.annotate", NULL, annotate_action);
+  gtk_widget_class_install_action (widget_class, "win.classes", NULL, classes_action);
+  gtk_widget_class_install_action (widget_class, "win.user-name", NULL, user_name_action);
+  gtk_widget_class_install_action (widget_class, "win.reload", NULL, reload_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.reload", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.reload",
+                                       NULL);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK,
                                        "win.new-project", NULL);
@@ -855,6 +1127,8 @@ install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
                                        "win.focus-search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.close-viewer", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "win.annotate",
+                                       NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK,
                                        "window.close", NULL);
 }
@@ -871,6 +1145,8 @@ quarry_window_class_init (QuarryWindowClass *klass)
 
   g_type_ensure (QUARRY_TYPE_BROWSER_PAGE);
   g_type_ensure (QUARRY_TYPE_VIEWER_PAGE);
+  g_type_ensure (QUARRY_TYPE_ANNOTATE_PAGE);
+  g_type_ensure (QUARRY_TYPE_CLASSES_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/quarry/Quarry/quarry-window.ui");
   gtk_widget_class_bind_template_child (widget_class, QuarryWindow, toast_overlay);
@@ -885,6 +1161,9 @@ quarry_window_class_init (QuarryWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QuarryWindow, recent_list);
   gtk_widget_class_bind_template_child (widget_class, QuarryWindow, browser_page);
   gtk_widget_class_bind_template_child (widget_class, QuarryWindow, viewer_page);
+  gtk_widget_class_bind_template_child (widget_class, QuarryWindow, annotate_page);
+  gtk_widget_class_bind_template_child (widget_class, QuarryWindow, classes_page);
+  gtk_widget_class_bind_template_child (widget_class, QuarryWindow, annotate_button);
   gtk_widget_class_bind_template_child (widget_class, QuarryWindow, demo_progress);
   gtk_widget_class_bind_template_child (widget_class, QuarryWindow, recent_menu);
   install_actions (widget_class);
@@ -909,6 +1188,9 @@ quarry_window_init (QuarryWindow *self)
   g_action_map_add_action (G_ACTION_MAP (self), details);
 
   g_signal_connect (self->browser_page, "open-sample", G_CALLBACK (on_open_sample), self);
+  g_signal_connect (self->annotate_page, "changed", G_CALLBACK (on_annotate_changed), self);
+  g_signal_connect (self->annotate_page, "error", G_CALLBACK (on_annotate_error), self);
+  g_signal_connect (self->classes_page, "changed", G_CALLBACK (on_classes_changed), self);
   g_signal_connect (self, "map", G_CALLBACK (on_map), NULL);
   g_signal_connect_swapped (self->viewer_page, "notify::title", G_CALLBACK (on_viewer_title),
                             self);
@@ -959,4 +1241,11 @@ quarry_window_get_busy (QuarryWindow *self)
 {
   g_return_val_if_fail (QUARRY_IS_WINDOW (self), FALSE);
   return self->task_cancellable != NULL;
+}
+
+GtkWidget *
+quarry_window_get_annotate_page (QuarryWindow *self)
+{
+  g_return_val_if_fail (QUARRY_IS_WINDOW (self), NULL);
+  return GTK_WIDGET (self->annotate_page);
 }

@@ -23,9 +23,10 @@ void          quarry_window_import_folder   (QuarryWindow      *self,
 
 /* Whether an import or the demo generation is running. */
 gboolean      quarry_window_get_busy        (QuarryWindow      *self);
-/* For tests: "welcome", "empty", "browser", "viewer" or "generating". */
+/* For tests: "welcome", "empty", "browser", "viewer", "annotate" or "generating". */
 const char   *quarry_window_get_page_name   (QuarryWindow      *self);
 GtkWidget    *quarry_window_get_browser_page (QuarryWindow     *self);
 GtkWidget    *quarry_window_get_viewer_page (QuarryWindow      *self);
+GtkWidget    *quarry_window_get_annotate_page (QuarryWindow    *self);
 
 G_END_DECLS

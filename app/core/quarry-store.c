@@ -3368,3 +3368,29 @@ quarry_store_has_samples (QuarryStore *self)
   sqlite3_reset (stmt);
   return any;
 }
+
+GStrv
+quarry_store_list_annotators (QuarryStore  *self,
+                              GError      **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(CachedStmt) stmt = NULL;
+  g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
+  int rc;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), NULL);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  stmt = stmt_get (self, "SELECT DISTINCT author FROM annotation ORDER BY author", error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_strv_builder_add (names, (const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_error (self, rc, error);
+      return NULL;
+    }
+  return g_strv_builder_end (names);
+}

@@ -385,6 +385,9 @@ GArray           *quarry_store_list_events          (QuarryStore       *self,
                                                      guint              limit,
                                                      GError           **error);
 
+/* Names of everyone who authored a shape, sorted (for the annotator filter). */
+GStrv             quarry_store_list_annotators      (QuarryStore       *self,
+                                                     GError           **error);
 /* Cheap: whether the project holds any sample. */
 gboolean          quarry_store_has_samples          (QuarryStore       *self);
 gboolean          quarry_store_get_stats            (QuarryStore       *self,

@@ -9,9 +9,11 @@
 #include <glib/gstdio.h>
 
 #include "display-utils.h"
+#include "quarry-annotate-page.h"
 #include "quarry-application.h"
 #include "quarry-importer.h"
 #include "quarry-problems-dialog.h"
+#include "quarry-sample.h"
 #include "quarry-browser-page.h"
 #include "quarry-image-view.h"
 #include "quarry-viewer-page.h"
@@ -337,6 +339,111 @@ test_import_progress_and_cancel (void)
 }
 
 static gboolean
+annotate_ready (gpointer data)
+{
+  QuarryAnnotatePage *page = data;
+  return quarry_annotate_page_get_sample_id (page) != 0;
+}
+
+static void
+test_annotate_and_classes_pages (void)
+{
+  g_autofree char *folder = NULL;
+  g_autofree char *project = display_make_project (6, 200, 150, &folder);
+  g_autoptr(QuarryApplication) app = make_app ();
+  QuarryWindow *window = make_window (app);
+  QuarryBrowserPage *browser = QUARRY_BROWSER_PAGE (quarry_window_get_browser_page (window));
+  QuarryAnnotatePage *annotate;
+  g_autoptr(GListModel) pages = NULL;
+  g_autoptr(QuarrySample) third = NULL;
+
+  quarry_window_open_project (window, project);
+  wait_for_page (window, "browser", 6);
+  quarry_browser_page_select (browser, 2);
+  third = g_list_model_get_item (grid_model (window), 2);
+
+  /* Annotate opens on the selected image. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.annotate", NULL);
+  g_assert_cmpstr (quarry_window_get_page_name (window), ==, "annotate");
+  annotate = QUARRY_ANNOTATE_PAGE (quarry_window_get_annotate_page (window));
+  g_assert_true (display_spin_until (annotate_ready, annotate, 10000));
+  g_assert_cmpint (quarry_annotate_page_get_sample_id (annotate), ==,
+                   quarry_sample_get_id (third));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.close-viewer", NULL);
+  wait_for_page (window, "browser", 6);
+
+  /* The class editor, and back. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.classes", NULL);
+  g_assert_cmpstr (quarry_window_get_page_name (window), ==, "classes");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.close-viewer", NULL);
+  wait_for_page (window, "browser", 6);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  display_spin (100);
+  display_remove_tree (folder);
+}
+
+typedef struct
+{
+  QuarryWindow *window;
+  gint64 sample_id;
+} ShapeWait;
+
+static gboolean
+grid_shows_shape (gpointer data)
+{
+  ShapeWait *wait = data;
+  GListModel *model = grid_model (wait->window);
+
+  for (guint i = 0; model != NULL && i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(QuarrySample) sample = g_list_model_get_item (model, i);
+      if (quarry_sample_get_id (sample) == wait->sample_id)
+        return quarry_sample_get_n_shapes (sample) == 1;
+    }
+  return FALSE;
+}
+
+/* Another window or process adds a shape: this window shows it without being asked. */
+static void
+test_sees_other_connections (void)
+{
+  g_autofree char *folder = NULL;
+  g_autofree char *project = display_make_project (5, 64, 48, &folder);
+  g_autoptr(QuarryApplication) app = make_app ();
+  g_autoptr(QuarryStore) other = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+  QuarryWindow *window = make_window (app);
+  QuarryAnnotationRow row = { 0 };
+  g_autoptr(QuarrySample) first = NULL;
+  gint64 version = 0;
+  ShapeWait wait;
+
+  quarry_window_open_project (window, project);
+  wait_for_page (window, "browser", 5);
+  first = g_list_model_get_item (grid_model (window), 0);
+
+  other = quarry_store_open (project, 0, &error);
+  g_assert_no_error (error);
+  quarry_store_set_actor (other, "someone else");
+  row.sample_id = quarry_sample_get_id (first);
+  row.class_id = quarry_store_create_class (other, "car", "#e01b24", NULL, 0, NULL, &error);
+  g_assert_no_error (error);
+  row.kind = (char *) "box";
+  row.geometry = (char *) "{\"x\":1,\"y\":2,\"w\":10,\"h\":12}";
+  id = quarry_store_save_annotation (other, &row, &version, &error);
+  g_assert_no_error (error);
+
+  wait = (ShapeWait) { window, row.sample_id };
+  g_assert_true (display_spin_until (grid_shows_shape, &wait, 10000));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  display_spin (100);
+  display_remove_tree (folder);
+}
+
+static gboolean
 has_message_dialog (gpointer data)
 {
   return find_toplevel (ADW_TYPE_MESSAGE_DIALOG) != NULL;
@@ -381,5 +488,7 @@ main (int   argc,
   g_test_add_func ("/quarry/window/empty-then-import", test_empty_then_import);
   g_test_add_func ("/quarry/window/import-cancel", test_import_progress_and_cancel);
   g_test_add_func ("/quarry/window/bad-project", test_bad_project_reports_error);
+  g_test_add_func ("/quarry/window/annotate-classes", test_annotate_and_classes_pages);
+  g_test_add_func ("/quarry/window/other-connections", test_sees_other_connections);
   return g_test_run ();
 }
