@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "quarry-sample.h"
+#include "quarry-shape.h"
 #include "quarry-thumb-cell.h"
 #include "quarry-viewer-page.h"
 
@@ -21,13 +22,14 @@ struct _QuarryViewerPage
 
   /* Template widgets */
   GtkStack *view_stack;
-  QuarryImageView *image_view;
+  QuarryCanvas *image_view;    /* read-only: shows the image with its shapes */
   GtkSpinner *spinner;
   AdwStatusPage *error_page;
   GtkLabel *position_label;
   GtkLabel *zoom_label;
 
   GListModel *model;
+  QuarryStore *store;
   GCancellable *cancellable;
   GHashTable *textures;   /* sample id -> GdkTexture, or -> NULL while decoding */
   GHashTable *errors;     /* sample id -> error message */
@@ -65,8 +67,8 @@ show_current (QuarryViewerPage *self)
 
   if (texture != NULL)
     {
-      quarry_image_view_set_texture (self->image_view, texture);
-      quarry_image_view_set_fit (self->image_view, TRUE);
+      quarry_canvas_set_texture (self->image_view, texture);
+      quarry_canvas_set_fit (self->image_view, TRUE);
       gtk_spinner_stop (self->spinner);
       gtk_stack_set_visible_child_name (self->view_stack, "image");
     }
@@ -202,12 +204,60 @@ update_labels (QuarryViewerPage *self)
   guint n = self->model ? g_list_model_get_n_items (self->model) : 0;
   g_autofree char *position = g_strdup_printf (_("%u of %u"), MIN (self->position + 1, n), n);
   g_autofree char *zoom = g_strdup_printf ("%.0f%%",
-                                           100 * quarry_image_view_get_zoom (self->image_view));
+                                           100 * quarry_canvas_get_zoom (self->image_view));
 
   gtk_label_set_text (self->position_label, position);
   gtk_label_set_text (self->zoom_label, zoom);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewer.previous", self->position > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "viewer.next", self->position + 1 < n);
+}
+
+static void
+apply_class_styles (QuarryViewerPage *self)
+{
+  g_autoptr(GArray) classes = quarry_store_list_classes (self->store, NULL);
+
+  for (guint i = 0; classes != NULL && i < classes->len; i++)
+    {
+      QuarryClassRow *row = &g_array_index (classes, QuarryClassRow, i);
+      GdkRGBA color;
+
+      if (gdk_rgba_parse (&color, row->color))
+        quarry_canvas_set_class_style (self->image_view, row->id, &color, FALSE, TRUE);
+    }
+}
+
+/* The viewer shows the sample's shapes; editing them is the Annotate page's job. */
+static void
+load_shapes (QuarryViewerPage *self)
+{
+  g_autoptr(GPtrArray) shapes = g_ptr_array_new_with_free_func ((GDestroyNotify) quarry_shape_free);
+  g_autoptr(GArray) rows = NULL;
+
+  if (self->store != NULL)
+    rows = quarry_store_list_annotations (self->store, self->shown_id, NULL);
+  for (guint i = 0; rows != NULL && i < rows->len; i++)
+    {
+      QuarryAnnotationRow *row = &g_array_index (rows, QuarryAnnotationRow, i);
+      QuarryShape *shape = quarry_shape_new_from_json (row->kind, row->class_id, row->geometry,
+                                                       NULL);
+      if (shape == NULL || shape->kind == QUARRY_SHAPE_TAG)
+        g_clear_pointer (&shape, quarry_shape_free);
+      else
+        g_ptr_array_add (shapes, shape);
+    }
+  quarry_canvas_set_shapes (self->image_view, shapes);
+}
+
+void
+quarry_viewer_page_set_store (QuarryViewerPage *self,
+                              QuarryStore      *store)
+{
+  g_return_if_fail (QUARRY_IS_VIEWER_PAGE (self));
+
+  g_set_object (&self->store, store);
+  if (store != NULL)
+    apply_class_styles (self);
 }
 
 void
@@ -236,6 +286,7 @@ quarry_viewer_page_show (QuarryViewerPage *self,
         keep[n_keep++] = decode (self, position - d);
     }
   trim_cache (self, keep, n_keep);
+  load_shapes (self);
   show_current (self);
   update_labels (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
@@ -287,7 +338,7 @@ static void
 zoom_action (GtkWidget *widget, const char *name, GVariant *param)
 {
   QuarryViewerPage *self = QUARRY_VIEWER_PAGE (widget);
-  g_autofree char *view_action = g_strconcat ("view.", strchr (name, '.') + 1, NULL);
+  g_autofree char *view_action = g_strconcat ("canvas.", strchr (name, '.') + 1, NULL);
 
   gtk_widget_activate_action (GTK_WIDGET (self->image_view), view_action, NULL);
 }
@@ -322,6 +373,7 @@ quarry_viewer_page_dispose (GObject *object)
   QuarryViewerPage *self = QUARRY_VIEWER_PAGE (object);
 
   quarry_viewer_page_set_model (self, NULL);
+  g_clear_object (&self->store);
   gtk_widget_dispose_template (GTK_WIDGET (self), QUARRY_TYPE_VIEWER_PAGE);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
@@ -378,6 +430,8 @@ install_actions (GtkWidgetClass *widget_class)
   for (guint i = 0; i < G_N_ELEMENTS (bindings); i++)
     gtk_widget_class_add_binding_action (widget_class, bindings[i].key, 0, bindings[i].action,
                                          NULL);
+  /* E: edit this image's shapes on the Annotate page. */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, 0, "win.annotate", NULL);
 }
 
 static void
@@ -397,7 +451,7 @@ quarry_viewer_page_class_init (QuarryViewerPageClass *klass)
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  g_type_ensure (QUARRY_TYPE_IMAGE_VIEW);
+  g_type_ensure (QUARRY_TYPE_CANVAS);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/quarry/Quarry/quarry-viewer-page.ui");
   gtk_widget_class_bind_template_child (widget_class, QuarryViewerPage, view_stack);
@@ -439,7 +493,7 @@ quarry_viewer_page_set_model (QuarryViewerPage *self,
     }
   if (model == NULL)
     {
-      quarry_image_view_set_texture (self->image_view, NULL);
+      quarry_canvas_set_texture (self->image_view, NULL);
       return;
     }
   self->cancellable = g_cancellable_new ();
@@ -462,7 +516,7 @@ quarry_viewer_page_get_title (QuarryViewerPage *self)
   return self->title;
 }
 
-QuarryImageView *
+QuarryCanvas *
 quarry_viewer_page_get_view (QuarryViewerPage *self)
 {
   g_return_val_if_fail (QUARRY_IS_VIEWER_PAGE (self), NULL);

@@ -7,7 +7,8 @@
 
 #include <gtk/gtk.h>
 
-#include "quarry-image-view.h"
+#include "quarry-canvas.h"
+#include "quarry-store.h"
 
 G_BEGIN_DECLS
 
@@ -22,6 +23,9 @@ void             quarry_viewer_page_show         (QuarryViewerPage *self,
 guint            quarry_viewer_page_get_position (QuarryViewerPage *self);
 /* The shown file's name. */
 const char      *quarry_viewer_page_get_title    (QuarryViewerPage *self);
-QuarryImageView *quarry_viewer_page_get_view     (QuarryViewerPage *self);
+QuarryCanvas    *quarry_viewer_page_get_view     (QuarryViewerPage *self);
+/* Where the shapes come from (read-only here); NULL for none. */
+void             quarry_viewer_page_set_store    (QuarryViewerPage *self,
+                                                  QuarryStore      *store);
 
 G_END_DECLS

@@ -484,6 +484,7 @@ close_project (QuarryWindow *self)
   quarry_classes_page_set_project (self->classes_page, NULL);
   quarry_browser_page_set_project (self->browser_page, NULL, NULL);
   quarry_viewer_page_set_model (self->viewer_page, NULL);
+  quarry_viewer_page_set_store (self->viewer_page, NULL);
   if (self->samples != NULL)
     g_signal_handlers_disconnect_by_data (self->samples, self);
   g_clear_object (&self->samples);
@@ -513,6 +514,7 @@ set_store (QuarryWindow *self,
                             G_CALLBACK (on_samples_changed), self);
   quarry_browser_page_set_project (self->browser_page, store, self->samples);
   quarry_viewer_page_set_model (self->viewer_page, G_LIST_MODEL (self->samples));
+  quarry_viewer_page_set_store (self->viewer_page, store);
   quarry_annotate_page_set_project (self->annotate_page, store);
   quarry_classes_page_set_project (self->classes_page, store);
   quarry_application_add_recent (get_app (self), quarry_store_get_path (store));
@@ -1029,6 +1031,7 @@ on_classes_changed (QuarryClassesPage *page,
 {
   quarry_annotate_page_reload_classes (self->annotate_page);
   quarry_browser_page_reload_classes (self->browser_page);
+  quarry_viewer_page_set_store (self->viewer_page, self->store);
   if (self->samples != NULL)
     quarry_sample_list_reload (self->samples);
 }

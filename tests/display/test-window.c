@@ -62,7 +62,7 @@ static gboolean
 viewer_has_image (gpointer data)
 {
   QuarryViewerPage *viewer = QUARRY_VIEWER_PAGE (quarry_window_get_viewer_page (data));
-  return quarry_image_view_get_texture (quarry_viewer_page_get_view (viewer)) != NULL;
+  return quarry_canvas_get_texture (quarry_viewer_page_get_view (viewer)) != NULL;
 }
 
 static QuarryApplication *
