@@ -973,6 +973,18 @@ skip_action (GtkWidget *widget, const char *name, GVariant *param)
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* Buttons outside the canvas reach its actions through these. */
+static void
+shape_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  QuarryAnnotatePage *self = QUARRY_ANNOTATE_PAGE (widget);
+
+  gtk_widget_activate_action (GTK_WIDGET (self->canvas),
+                              g_str_equal (name, "annotate.delete-shape") ? "canvas.delete"
+                                                                          : "canvas.duplicate",
+                              NULL);
+}
+
 static void
 undo_action (GtkWidget *widget, const char *name, GVariant *param)
 {
@@ -1043,6 +1055,10 @@ on_key_pressed (GtkEventControllerKey *controller,
 static void
 on_selection_changed (QuarryAnnotatePage *self)
 {
+  gboolean selected = quarry_canvas_get_selected (self->canvas) >= 0;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "annotate.delete-shape", selected);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "annotate.duplicate-shape", selected);
   if (!self->loading_shapes)
     update_attribute_panel (self);
 }
@@ -1120,6 +1136,8 @@ install_actions (GtkWidgetClass *widget_class)
                                    submit_next_action);
   gtk_widget_class_install_action (widget_class, "annotate.skip", NULL, skip_action);
   gtk_widget_class_install_action (widget_class, "annotate.undo", NULL, undo_action);
+  gtk_widget_class_install_action (widget_class, "annotate.delete-shape", NULL, shape_action);
+  gtk_widget_class_install_action (widget_class, "annotate.duplicate-shape", NULL, shape_action);
   gtk_widget_class_install_action (widget_class, "annotate.redo", NULL, redo_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Down, 0, "annotate.next", NULL);
@@ -1191,6 +1209,7 @@ quarry_annotate_page_init (QuarryAnnotatePage *self)
   g_signal_connect_swapped (self->canvas, "notify::tool", G_CALLBACK (on_canvas_tool), self);
   g_signal_connect (self->class_list, "row-activated", G_CALLBACK (on_class_row_activated), self);
 
+  on_selection_changed (self);
   keys = gtk_event_controller_key_new ();
   g_signal_connect (keys, "key-pressed", G_CALLBACK (on_key_pressed), self);
   gtk_widget_add_controller (GTK_WIDGET (self), keys);

@@ -188,9 +188,9 @@ test_undo_redo_through_store (Fixture       *f,
   g_assert_cmpuint (rows->len, ==, 2);
   g_assert_cmpuint (quarry_canvas_get_shapes (f->canvas)->len, ==, 2);
 
-  /* Delete the selected shape, then undo the delete: the same id comes back. */
+  /* Delete the selected shape with the page's button action, then undo the delete. */
   quarry_canvas_select (f->canvas, 0);
-  gtk_widget_activate_action (GTK_WIDGET (f->canvas), "canvas.delete", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (f->page), "annotate.delete-shape", NULL);
   g_clear_pointer (&rows, g_array_unref);
   rows = stored (f);
   g_assert_cmpuint (rows->len, ==, 1);
@@ -198,6 +198,13 @@ test_undo_redo_through_store (Fixture       *f,
   g_clear_pointer (&rows, g_array_unref);
   rows = stored (f);
   g_assert_cmpuint (rows->len, ==, 2);
+
+  /* Duplicate: one more saved shape. */
+  quarry_canvas_select (f->canvas, 0);
+  gtk_widget_activate_action (GTK_WIDGET (f->page), "annotate.duplicate-shape", NULL);
+  g_clear_pointer (&rows, g_array_unref);
+  rows = stored (f);
+  g_assert_cmpuint (rows->len, ==, 3);
 }
 
 static void
