@@ -13,7 +13,6 @@
 #include "quarry-image.h"
 #include "quarry-queue.h"
 #include "quarry-shape.h"
-#include "quarry-thumb-cell.h"
 #include "quarry-undo.h"
 
 #define PREFETCH 2
@@ -36,7 +35,7 @@ struct _QuarryAnnotatePage
   QuarryUndoStack *undo;
   GArray *classes;          /* QuarryClassRow */
   GPtrArray *tags;          /* QuarryShape* of kind tag on the shown sample */
-  GHashTable *textures;     /* gint64* sample id -> GdkTexture or NULL while decoding */
+  GHashTable *textures;     /* gint64* sample id -> QuarryCanvasImage, NULL while decoding */
   GCancellable *cancellable;
   gint64 sample_id;
   char *sample_name;
@@ -718,10 +717,35 @@ decode_job_free (DecodeJob *job)
 }
 
 static void
-texture_unref (gpointer texture)
+image_unref (gpointer image)
 {
-  if (texture != NULL)
-    g_object_unref (texture);
+  if (image != NULL)
+    quarry_canvas_image_unref (image);
+}
+
+static void
+release_thread (GTask        *task,
+                gpointer      source,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  g_ptr_array_unref (task_data);
+}
+
+/* Freeing a few hundred megabytes of pixels takes the main thread 10-15 ms: a worker does it. */
+static void
+release_in_worker (GPtrArray *images)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (images->len == 0)
+    {
+      g_ptr_array_unref (images);
+      return;
+    }
+  task = g_task_new (NULL, NULL, NULL, NULL);
+  g_task_set_task_data (task, images, NULL);
+  g_task_run_in_thread (task, release_thread);
 }
 
 static void
@@ -738,17 +762,18 @@ decode_thread (GTask        *task,
     return;
   image = quarry_image_load_file (job->path, 0, NULL, &error);
   if (image != NULL)
-    g_task_return_pointer (task, quarry_texture_new_for_image (image), g_object_unref);
+    g_task_return_pointer (task, quarry_canvas_image_new (image, 1024),
+                           (GDestroyNotify) quarry_canvas_image_unref);
   else
     g_task_return_error (task, error);
   g_clear_pointer (&image, quarry_image_unref);
 }
 
 static void
-show_texture (QuarryAnnotatePage *self,
-              GdkTexture         *texture)
+show_image (QuarryAnnotatePage *self,
+            QuarryCanvasImage  *image)
 {
-  quarry_canvas_set_texture (self->canvas, texture);
+  quarry_canvas_set_image (self->canvas, image);
   gtk_stack_set_visible_child_name (self->canvas_stack, "canvas");
 }
 
@@ -760,12 +785,21 @@ decode_done (GObject      *source,
   QuarryAnnotatePage *self = QUARRY_ANNOTATE_PAGE (source);
   DecodeJob *job = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
-  g_autoptr(GdkTexture) texture = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr(QuarryCanvasImage) image = g_task_propagate_pointer (G_TASK (result), &error);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
       || !g_hash_table_contains (self->textures, &job->id))
-    return;
-  if (texture == NULL)
+    {
+      if (image != NULL)
+        {
+          GPtrArray *dropped = g_ptr_array_new_with_free_func (image_unref);
+
+          g_ptr_array_add (dropped, g_steal_pointer (&image));
+          release_in_worker (dropped);
+        }
+      return;
+    }
+  if (image == NULL)
     {
       g_autofree char *message = g_strdup_printf ("%s\n\n%s", job->path, error->message);
       g_hash_table_remove (self->textures, &job->id);
@@ -778,9 +812,9 @@ decode_done (GObject      *source,
       return;
     }
   g_hash_table_replace (self->textures, g_memdup2 (&job->id, sizeof job->id),
-                        g_object_ref (texture));
+                        quarry_canvas_image_ref (image));
   if (job->id == self->sample_id)
-    show_texture (self, texture);
+    show_image (self, image);
 }
 
 static void
@@ -813,7 +847,8 @@ prefetch (QuarryAnnotatePage *self)
   gint64 keep[PREFETCH + 2] = { self->sample_id, 0 };
   guint n_keep = 1;
   GHashTableIter iter;
-  gpointer key;
+  gpointer key, value;
+  GPtrArray *dropped = g_ptr_array_new_with_free_func (image_unref);
   gint64 id = self->sample_id;
 
   for (guint i = 0; i < PREFETCH && self->queue != NULL; i++)
@@ -826,14 +861,19 @@ prefetch (QuarryAnnotatePage *self)
   keep[n_keep++] = previous_in_queue (self, self->sample_id);
 
   g_hash_table_iter_init (&iter, self->textures);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
+  while (g_hash_table_iter_next (&iter, &key, &value))
     {
       gboolean wanted = FALSE;
       for (guint i = 0; i < n_keep; i++)
         wanted |= keep[i] == *(gint64 *) key;
-      if (!wanted)
-        g_hash_table_iter_remove (&iter);
+      if (wanted)
+        continue;
+      if (value != NULL)
+        g_ptr_array_add (dropped, g_steal_pointer (&value));
+      g_hash_table_iter_steal (&iter);
+      g_free (key);
     }
+  release_in_worker (dropped);
   for (guint i = 0; i < n_keep; i++)
     decode (self, keep[i]);
 }
@@ -844,7 +884,7 @@ show_sample (QuarryAnnotatePage *self,
 {
   QuarrySampleRow row = { 0 };
   g_autoptr(GError) error = NULL;
-  GdkTexture *texture;
+  QuarryCanvasImage *image;
 
   if (self->store == NULL || !quarry_store_get_sample (self->store, sample_id, &row, &error))
     return;
@@ -854,9 +894,9 @@ show_sample (QuarryAnnotatePage *self,
   quarry_sample_row_clear (&row);
 
   load_shapes (self);
-  texture = g_hash_table_lookup (self->textures, &sample_id);
-  if (texture != NULL)
-    show_texture (self, texture);
+  image = g_hash_table_lookup (self->textures, &sample_id);
+  if (image != NULL)
+    show_image (self, image);
   else
     {
       adw_status_page_set_title (self->message_page, _("Loading…"));
@@ -1198,7 +1238,7 @@ quarry_annotate_page_init (QuarryAnnotatePage *self)
   GtkEventController *keys;
 
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->textures = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, texture_unref);
+  self->textures = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, image_unref);
   self->tags = g_ptr_array_new_with_free_func ((GDestroyNotify) quarry_shape_free);
 
   g_signal_connect (self->canvas, "shape-added", G_CALLBACK (on_shape_added), self);

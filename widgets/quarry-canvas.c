@@ -2294,6 +2294,27 @@ quarry_canvas_set_texture (QuarryCanvas *self,
                                   texture ? _("Image with annotations") : "", -1);
 }
 
+void
+quarry_canvas_set_image (QuarryCanvas      *self,
+                         QuarryCanvasImage *image)
+{
+  g_return_if_fail (QUARRY_IS_CANVAS (self));
+
+  if (image == NULL)
+    {
+      quarry_canvas_set_texture (self, NULL);
+      return;
+    }
+  quarry_canvas_set_texture (self, quarry_canvas_image_get_texture (image, 0));
+  /* The worker made every level: nothing to convert or halve here. */
+  for (guint i = 0; i < quarry_canvas_image_get_n_levels (image) && i < MAX_LEVELS; i++)
+    {
+      g_clear_pointer (&self->levels[i], level_free);
+      self->levels[i] = level_new (g_object_ref (quarry_canvas_image_get_texture (image, i)),
+                                   g_bytes_ref (quarry_canvas_image_get_pixels (image, i)));
+    }
+}
+
 GdkTexture *
 quarry_canvas_get_texture (QuarryCanvas *self)
 {

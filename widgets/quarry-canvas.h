@@ -20,6 +20,7 @@
 
 #include <gtk/gtk.h>
 
+#include "quarry-canvas-image.h"
 #include "quarry-shape.h"
 
 G_BEGIN_DECLS
@@ -47,6 +48,10 @@ GtkWidget   *quarry_canvas_new               (void);
 /* Shows `texture` (or nothing) and resets the zoom to fit. */
 void         quarry_canvas_set_texture       (QuarryCanvas      *self,
                                               GdkTexture        *texture);
+/* Like set_texture, with the drawing levels already made by a worker: switching to a large
+ * photo then costs the main thread almost nothing. */
+void         quarry_canvas_set_image         (QuarryCanvas      *self,
+                                              QuarryCanvasImage *image);
 GdkTexture  *quarry_canvas_get_texture       (QuarryCanvas      *self);
 
 /* Replaces all shapes with copies of `shapes` (QuarryShape*, may be NULL); clears the
