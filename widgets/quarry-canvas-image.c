@@ -43,17 +43,17 @@ to_bgra (QuarryImage *image)
   return g_bytes_new_take (dst, size);
 }
 
-/* Averages 2 x 2 blocks (premultiplied, so plain averages are right). */
-static GBytes *
-halve (GBytes *pixels,
-       int     width,
-       int     height,
-       int     half_width,
-       int     half_height)
+GBytes *
+quarry_canvas_image_halve (GBytes *pixels,
+                           int     width,
+                           int     height)
 {
   const guint8 *src = g_bytes_get_data (pixels, NULL);
+  int half_width = MAX (1, width / 2);
+  int half_height = MAX (1, height / 2);
   guint8 *half = g_malloc ((gsize) half_width * half_height * 4);
 
+  /* Averages 2 x 2 blocks (premultiplied, so plain averages are right). */
   for (int y = 0; y < half_height; y++)
     {
       const guint8 *row0 = src + (gsize) MIN (2 * y, height - 1) * width * 4;
@@ -101,8 +101,7 @@ quarry_canvas_image_new (QuarryImage *image,
   while (self->n_levels < QUARRY_CANVAS_IMAGE_MAX_LEVELS && (guint) MAX (width, height) > min_side
          && width >= 2 && height >= 2)
     {
-      GBytes *half = halve (self->pixels[self->n_levels - 1], width, height, width / 2,
-                            height / 2);
+      GBytes *half = quarry_canvas_image_halve (self->pixels[self->n_levels - 1], width, height);
       width /= 2;
       height /= 2;
       add_level (self, half, width, height);

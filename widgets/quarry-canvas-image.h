@@ -30,6 +30,12 @@ GdkTexture        *quarry_canvas_image_get_texture  (QuarryCanvasImage *self,
 GBytes            *quarry_canvas_image_get_pixels   (QuarryCanvasImage *self,
                                                      guint              level);
 
+/* Premultiplied BGRA pixels of width x height averaged 2 x 2 into a new buffer of
+ * MAX (1, width / 2) x MAX (1, height / 2). */
+GBytes            *quarry_canvas_image_halve         (GBytes            *pixels,
+                                                     int                width,
+                                                     int                height);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (QuarryCanvasImage, quarry_canvas_image_unref)
 
 G_END_DECLS

@@ -544,33 +544,15 @@ level_get_surface (Level *level)
   return level->surface;
 }
 
-/* Averages 2 x 2 blocks (premultiplied, so plain averages are right). */
 static Level *
 level_halve (Level *source)
 {
-  int width = source->width;
-  int height = source->height;
-  int half_width = MAX (1, width / 2);
-  int half_height = MAX (1, height / 2);
-  const guint8 *pixels = level_get_pixels (source);
-  guint8 *half = g_malloc ((gsize) half_width * half_height * 4);
+  int half_width = MAX (1, source->width / 2);
+  int half_height = MAX (1, source->height / 2);
   GBytes *bytes;
 
-  for (int y = 0; y < half_height; y++)
-    {
-      const guint8 *row0 = pixels + (gsize) MIN (2 * y, height - 1) * width * 4;
-      const guint8 *row1 = pixels + (gsize) MIN (2 * y + 1, height - 1) * width * 4;
-      guint8 *out = half + (gsize) y * half_width * 4;
-
-      for (int x = 0; x < half_width; x++)
-        {
-          int x0 = MIN (2 * x, width - 1) * 4;
-          int x1 = MIN (2 * x + 1, width - 1) * 4;
-          for (int c = 0; c < 4; c++)
-            out[x * 4 + c] = (row0[x0 + c] + row0[x1 + c] + row1[x0 + c] + row1[x1 + c] + 2) / 4;
-        }
-    }
-  bytes = g_bytes_new_take (half, (gsize) half_width * half_height * 4);
+  level_get_pixels (source);
+  bytes = quarry_canvas_image_halve (source->pixels, source->width, source->height);
   return level_new (gdk_memory_texture_new (half_width, half_height, GDK_MEMORY_DEFAULT, bytes,
                                             (gsize) half_width * 4), bytes);
 }

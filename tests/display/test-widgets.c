@@ -8,7 +8,7 @@
 #include <gtk/gtk.h>
 
 #include "display-utils.h"
-#include "quarry-image-view.h"
+#include "quarry-canvas-private.h"
 #include "quarry-sample-list.h"
 #include "quarry-thumb-cell.h"
 #include "quarry-thumb-grid.h"
@@ -131,55 +131,68 @@ test_cell_draws_texture (void)
 }
 
 static void
-test_image_view_fit_and_zoom (void)
+origin (QuarryCanvas *canvas,
+        double       *x,
+        double       *y)
 {
-  GtkWidget *view = quarry_image_view_new ();
+  quarry_canvas_image_to_widget (canvas, 0, 0, x, y);
+}
+
+/* The viewer's configuration of the canvas: read-only, fit, zoom and pan. */
+static void
+test_viewer_canvas_fit_and_zoom (void)
+{
+  GtkWidget *view = quarry_canvas_new ();
+  QuarryCanvas *canvas = QUARRY_CANVAS (view);
   g_autoptr(GdkTexture) texture = make_split_texture (400, 200);
   g_autoptr(GdkTexture) shot = NULL;
   GtkWidget *window;
   double x, y, zoom;
 
-  quarry_image_view_set_texture (QUARRY_IMAGE_VIEW (view), texture);
+  quarry_canvas_set_read_only (canvas, TRUE);
+  quarry_canvas_set_texture (canvas, texture);
   window = present_in_window (view, 200, 200);
 
-  g_assert_true (quarry_image_view_get_fit (QUARRY_IMAGE_VIEW (view)));
-  g_assert_cmpfloat_with_epsilon (quarry_image_view_get_zoom (QUARRY_IMAGE_VIEW (view)), 0.5,
-                                  1e-9);
-  quarry_image_view_get_origin (QUARRY_IMAGE_VIEW (view), &x, &y);
+  g_assert_true (quarry_canvas_get_fit (canvas));
+  g_assert_cmpfloat_with_epsilon (quarry_canvas_get_zoom (canvas), 0.5, 1e-9);
+  origin (canvas, &x, &y);
   g_assert_cmpfloat_with_epsilon (x, 0, 1e-9);
   g_assert_cmpfloat_with_epsilon (y, 50, 1e-9);   /* centred vertically */
 
   shot = display_render (view);
-  display_save (shot, "image-view-fit");
+  display_save (shot, "viewer-canvas-fit");
   g_assert_true (is_reddish (display_pixel (shot, 50, 100)));
   g_assert_cmphex (display_pixel (shot, 150, 100) & 0xffffff, ==, BLUE & 0xffffff);
 
   /* Zoom to 1:1 at a point: the image point under it stays put. */
-  quarry_image_view_zoom_at (QUARRY_IMAGE_VIEW (view), 1.0, 100, 100);
-  g_assert_false (quarry_image_view_get_fit (QUARRY_IMAGE_VIEW (view)));
-  quarry_image_view_get_origin (QUARRY_IMAGE_VIEW (view), &x, &y);
+  quarry_canvas_zoom_at (canvas, 1.0, 100, 100);
+  g_assert_false (quarry_canvas_get_fit (canvas));
+  origin (canvas, &x, &y);
   /* Image point (200, 100) was under (100, 100) at zoom 0.5; it still is. */
-  g_assert_cmpfloat_with_epsilon ((100 - x) / 1.0, 200, 1e-6);
-  g_assert_cmpfloat_with_epsilon ((100 - y) / 1.0, 100, 1e-6);
+  g_assert_cmpfloat_with_epsilon (100 - x, 200, 1e-6);
+  g_assert_cmpfloat_with_epsilon (100 - y, 100, 1e-6);
 
-  /* Panning is clamped so the image keeps covering the view. */
-  quarry_image_view_pan (QUARRY_IMAGE_VIEW (view), 10000, 0);
-  quarry_image_view_get_origin (QUARRY_IMAGE_VIEW (view), &x, &y);
+  /* Panning (middle-button drag) is clamped so the image keeps covering the view. */
+  _quarry_canvas_press (canvas, 100, 100, 2, 1);
+  _quarry_canvas_motion (canvas, 5000, 100);
+  _quarry_canvas_release (canvas, 5000, 100, 2);
+  origin (canvas, &x, &y);
   g_assert_cmpfloat_with_epsilon (x, 0, 1e-9);
-  quarry_image_view_pan (QUARRY_IMAGE_VIEW (view), -10000, 0);
-  quarry_image_view_get_origin (QUARRY_IMAGE_VIEW (view), &x, &y);
+  _quarry_canvas_press (canvas, 100, 100, 2, 1);
+  _quarry_canvas_motion (canvas, -5000, 100);
+  _quarry_canvas_release (canvas, -5000, 100, 2);
+  origin (canvas, &x, &y);
   g_assert_cmpfloat_with_epsilon (x, 200 - 400, 1e-9);
 
-  zoom = quarry_image_view_get_zoom (QUARRY_IMAGE_VIEW (view));
-  gtk_widget_activate_action (view, "view.zoom-in", NULL);
-  g_assert_cmpfloat (quarry_image_view_get_zoom (QUARRY_IMAGE_VIEW (view)), >, zoom);
-  gtk_widget_activate_action (view, "view.zoom-out", NULL);
-  gtk_widget_activate_action (view, "view.zoom-out", NULL);
-  g_assert_cmpfloat (quarry_image_view_get_zoom (QUARRY_IMAGE_VIEW (view)), <, zoom);
-  gtk_widget_activate_action (view, "view.zoom-fit", NULL);
-  g_assert_true (quarry_image_view_get_fit (QUARRY_IMAGE_VIEW (view)));
-  g_assert_cmpfloat_with_epsilon (quarry_image_view_get_zoom (QUARRY_IMAGE_VIEW (view)), 0.5,
-                                  1e-9);
+  zoom = quarry_canvas_get_zoom (canvas);
+  gtk_widget_activate_action (view, "canvas.zoom-in", NULL);
+  g_assert_cmpfloat (quarry_canvas_get_zoom (canvas), >, zoom);
+  gtk_widget_activate_action (view, "canvas.zoom-out", NULL);
+  gtk_widget_activate_action (view, "canvas.zoom-out", NULL);
+  g_assert_cmpfloat (quarry_canvas_get_zoom (canvas), <, zoom);
+  gtk_widget_activate_action (view, "canvas.zoom-fit", NULL);
+  g_assert_true (quarry_canvas_get_fit (canvas));
+  g_assert_cmpfloat_with_epsilon (quarry_canvas_get_zoom (canvas), 0.5, 1e-9);
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -301,7 +314,7 @@ main (int   argc,
 
   g_test_add_func ("/quarry/widgets/cell-size", test_cell_size_and_caption);
   g_test_add_func ("/quarry/widgets/cell-texture", test_cell_draws_texture);
-  g_test_add_func ("/quarry/widgets/image-view", test_image_view_fit_and_zoom);
+  g_test_add_func ("/quarry/widgets/viewer-canvas", test_viewer_canvas_fit_and_zoom);
   g_test_add_func ("/quarry/widgets/grid", test_grid_lazy_and_thumbnails);
   return g_test_run ();
 }

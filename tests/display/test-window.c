@@ -15,7 +15,7 @@
 #include "quarry-problems-dialog.h"
 #include "quarry-sample.h"
 #include "quarry-browser-page.h"
-#include "quarry-image-view.h"
+#include "quarry-canvas.h"
 #include "quarry-viewer-page.h"
 #include "quarry-window.h"
 
