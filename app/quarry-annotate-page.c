@@ -1367,3 +1367,13 @@ quarry_annotate_page_refresh (QuarryAnnotatePage *self)
   load_shapes (self);
   update_status (self);
 }
+
+void
+quarry_annotate_page_set_filter (QuarryAnnotatePage       *self,
+                                 const QuarrySampleFilter *filter)
+{
+  g_return_if_fail (QUARRY_IS_ANNOTATE_PAGE (self));
+
+  if (self->queue != NULL)
+    quarry_queue_set_filter (self->queue, filter);
+}

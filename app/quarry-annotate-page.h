@@ -22,6 +22,9 @@ void          quarry_annotate_page_set_project   (QuarryAnnotatePage *self,
                                                   QuarryStore        *store);
 /* Loads the queue and shows its first unfinished sample. */
 void          quarry_annotate_page_start         (QuarryAnnotatePage *self);
+/* The queue's samples and order (NULL: unfinished first); applies at the next start. */
+void          quarry_annotate_page_set_filter    (QuarryAnnotatePage *self,
+                                                  const QuarrySampleFilter *filter);
 /* Shows a sample (from the browser); the queue goes on from there. */
 void          quarry_annotate_page_open_sample   (QuarryAnnotatePage *self,
                                                   gint64              sample_id);

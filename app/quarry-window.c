@@ -158,7 +158,7 @@ filter_is_empty (QuarrySampleList *samples)
   const QuarrySampleFilter *filter = quarry_sample_list_get_filter (samples);
 
   return (filter->text == NULL || filter->text[0] == '\0') && filter->status < 0
-         && filter->class_id == 0;
+         && filter->class_id == 0 && filter->annotator == NULL;
 }
 
 static void
@@ -272,6 +272,11 @@ open_annotate (QuarryWindow *self)
   self->viewing = FALSE;
   self->editing_classes = FALSE;
   self->annotating = TRUE;
+  /* With a filter set in the browser, the queue is the filtered images in the browser's
+   * order; otherwise the unfinished images, unlabeled first. */
+  quarry_annotate_page_set_filter (self->annotate_page,
+                                   filter_is_empty (self->samples)
+                                   ? NULL : quarry_sample_list_get_filter (self->samples));
   update_page (self);
   if (sample_id != 0)
     quarry_annotate_page_open_sample (self->annotate_page, sample_id);

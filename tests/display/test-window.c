@@ -345,6 +345,12 @@ annotate_ready (gpointer data)
   return quarry_annotate_page_get_sample_id (page) != 0;
 }
 
+static gboolean
+annotate_done (gpointer data)
+{
+  return quarry_annotate_page_get_sample_id (data) == 0;
+}
+
 static void
 test_annotate_and_classes_pages (void)
 {
@@ -370,6 +376,21 @@ test_annotate_and_classes_pages (void)
   g_assert_cmpint (quarry_annotate_page_get_sample_id (annotate), ==,
                    quarry_sample_get_id (third));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.close-viewer", NULL);
+  wait_for_page (window, "browser", 6);
+
+  /* With a filter in the browser, the queue is the filtered images: here just one, so
+   * submitting it finishes the queue. */
+  quarry_browser_page_set_search_text (browser, "frame 00004");
+  wait_for_page (window, "browser", 1);
+  quarry_browser_page_select (browser, 0);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.annotate", NULL);
+  g_assert_true (display_spin_until (annotate_ready, annotate, 10000));
+  display_spin (500);   /* the queue loads in a worker */
+  gtk_widget_activate_action (GTK_WIDGET (annotate), "annotate.submit-next", NULL);
+  g_assert_true (display_spin_until (annotate_done, annotate, 10000));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.close-viewer", NULL);
+  wait_for_page (window, "browser", 1);
+  quarry_browser_page_set_search_text (browser, "");
   wait_for_page (window, "browser", 6);
 
   /* The class editor, and back. */
