@@ -927,6 +927,12 @@ go_next (QuarryAnnotatePage *self,
 {
   gint64 next = self->queue ? quarry_queue_next_after (self->queue, self->sample_id, skip_done)
                             : 0;
+
+  /* Past the end, unfinished work may remain earlier in the queue. */
+  if (next == 0 && skip_done && self->queue != NULL)
+    next = quarry_queue_next_after (self->queue, 0, TRUE);
+  if (next == self->sample_id)
+    next = 0;
   if (next != 0)
     show_sample (self, next);
   else if (skip_done)

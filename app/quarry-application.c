@@ -183,13 +183,24 @@ new_window_action (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (new_window (user_data)));
 }
 
+static gpointer
+ref_window (gconstpointer window,
+            gpointer      user_data)
+{
+  return g_object_ref ((gpointer) window);
+}
+
 static void
 quit_action (GSimpleAction *action,
              GVariant      *parameter,
              gpointer       user_data)
 {
-  for (GList *l = gtk_application_get_windows (user_data); l; l = l->next)
+  /* Closing a window removes it from the application's list: walk a copy. */
+  GList *windows = g_list_copy_deep (gtk_application_get_windows (user_data), ref_window, NULL);
+
+  for (GList *l = windows; l; l = l->next)
     gtk_window_close (l->data);
+  g_list_free_full (windows, g_object_unref);
 }
 
 static void
