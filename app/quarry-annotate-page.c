@@ -703,19 +703,6 @@ previous_in_queue (QuarryAnnotatePage *self,
 
 /* --- images: decode ahead ----------------------------------------------------------------- */
 
-typedef struct
-{
-  char *path;
-  gint64 id;
-} DecodeJob;
-
-static void
-decode_job_free (DecodeJob *job)
-{
-  g_free (job->path);
-  g_free (job);
-}
-
 static void
 image_unref (gpointer image)
 {
@@ -749,27 +736,6 @@ release_in_worker (GPtrArray *images)
 }
 
 static void
-decode_thread (GTask        *task,
-               gpointer      source,
-               gpointer      task_data,
-               GCancellable *cancellable)
-{
-  DecodeJob *job = task_data;
-  GError *error = NULL;
-  QuarryImage *image;
-
-  if (g_task_return_error_if_cancelled (task))
-    return;
-  image = quarry_image_load_file (job->path, 0, NULL, &error);
-  if (image != NULL)
-    g_task_return_pointer (task, quarry_canvas_image_new (image, 1024),
-                           (GDestroyNotify) quarry_canvas_image_unref);
-  else
-    g_task_return_error (task, error);
-  g_clear_pointer (&image, quarry_image_unref);
-}
-
-static void
 show_image (QuarryAnnotatePage *self,
             QuarryCanvasImage  *image)
 {
@@ -783,12 +749,12 @@ decode_done (GObject      *source,
              gpointer      user_data)
 {
   QuarryAnnotatePage *self = QUARRY_ANNOTATE_PAGE (source);
-  DecodeJob *job = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
-  g_autoptr(QuarryCanvasImage) image = g_task_propagate_pointer (G_TASK (result), &error);
+  gint64 id = 0;
+  g_autoptr(QuarryCanvasImage) image = quarry_canvas_image_load_finish (result, &id, &error);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
-      || !g_hash_table_contains (self->textures, &job->id))
+      || !g_hash_table_contains (self->textures, &id))
     {
       if (image != NULL)
         {
@@ -801,19 +767,18 @@ decode_done (GObject      *source,
     }
   if (image == NULL)
     {
-      g_autofree char *message = g_strdup_printf ("%s\n\n%s", job->path, error->message);
-      g_hash_table_remove (self->textures, &job->id);
-      if (job->id == self->sample_id)
+      g_hash_table_remove (self->textures, &id);
+      if (id == self->sample_id)
         {
           adw_status_page_set_title (self->message_page, _("Cannot Show This Image"));
-          adw_status_page_set_description (self->message_page, message);
+          adw_status_page_set_description (self->message_page, error->message);
           gtk_stack_set_visible_child_name (self->canvas_stack, "message");
         }
       return;
     }
-  g_hash_table_replace (self->textures, g_memdup2 (&job->id, sizeof job->id),
+  g_hash_table_replace (self->textures, g_memdup2 (&id, sizeof id),
                         quarry_canvas_image_ref (image));
-  if (job->id == self->sample_id)
+  if (id == self->sample_id)
     show_image (self, image);
 }
 
@@ -821,10 +786,8 @@ static void
 decode (QuarryAnnotatePage *self,
         gint64              sample_id)
 {
-  g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
-  DecodeJob *job;
-  char *path;
+  g_autofree char *path = NULL;
 
   if (sample_id == 0 || g_hash_table_contains (self->textures, &sample_id))
     return;
@@ -832,12 +795,7 @@ decode (QuarryAnnotatePage *self,
   if (path == NULL)
     return;
   g_hash_table_insert (self->textures, g_memdup2 (&sample_id, sizeof sample_id), NULL);
-  job = g_new0 (DecodeJob, 1);
-  job->path = path;
-  job->id = sample_id;
-  task = g_task_new (self, self->cancellable, decode_done, NULL);
-  g_task_set_task_data (task, job, (GDestroyNotify) decode_job_free);
-  g_task_run_in_thread (task, decode_thread);
+  quarry_canvas_image_load_async (self, path, sample_id, self->cancellable, decode_done, NULL);
 }
 
 /* Keeps the shown sample and the next PREFETCH in the queue decoded, drops the rest. */

@@ -11,7 +11,6 @@
 
 #include "quarry-sample.h"
 #include "quarry-shape.h"
-#include "quarry-thumb-cell.h"
 #include "quarry-viewer-page.h"
 
 #define PREFETCH 1  /* images decoded ahead on each side */
@@ -31,7 +30,7 @@ struct _QuarryViewerPage
   GListModel *model;
   QuarryStore *store;
   GCancellable *cancellable;
-  GHashTable *textures;   /* sample id -> GdkTexture, or -> NULL while decoding */
+  GHashTable *textures;   /* sample id -> QuarryCanvasImage, or -> NULL while decoding */
   GHashTable *errors;     /* sample id -> error message */
   guint position;
   gint64 shown_id;
@@ -62,12 +61,12 @@ static void
 show_current (QuarryViewerPage *self)
 {
   gpointer key = &self->shown_id;
-  GdkTexture *texture = g_hash_table_lookup (self->textures, key);
+  QuarryCanvasImage *image = g_hash_table_lookup (self->textures, key);
   const char *message = g_hash_table_lookup (self->errors, key);
 
-  if (texture != NULL)
+  if (image != NULL)
     {
-      quarry_canvas_set_texture (self->image_view, texture);
+      quarry_canvas_set_image (self->image_view, image);
       quarry_canvas_set_fit (self->image_view, TRUE);
       gtk_spinner_stop (self->spinner);
       gtk_stack_set_visible_child_name (self->view_stack, "image");
@@ -85,43 +84,11 @@ show_current (QuarryViewerPage *self)
     }
 }
 
-typedef struct
-{
-  char *path;
-  gint64 id;
-} DecodeJob;
-
 static void
-decode_job_free (DecodeJob *job)
+image_unref (gpointer image)
 {
-  g_free (job->path);
-  g_free (job);
-}
-
-static void
-texture_unref (gpointer texture)
-{
-  if (texture != NULL)
-    g_object_unref (texture);
-}
-
-static void
-decode_thread (GTask        *task,
-               gpointer      source,
-               gpointer      task_data,
-               GCancellable *cancellable)
-{
-  DecodeJob *job = task_data;
-  GError *error = NULL;
-  QuarryImage *image;
-
-  if (g_task_return_error_if_cancelled (task))
-    return;
-  image = quarry_image_load_file (job->path, 0, NULL, &error);
   if (image != NULL)
-    g_task_return_pointer (task, image, (GDestroyNotify) quarry_image_unref);
-  else
-    g_task_return_error (task, error);
+    quarry_canvas_image_unref (image);
 }
 
 static void
@@ -130,25 +97,22 @@ decode_done (GObject      *source,
              gpointer      user_data)
 {
   QuarryViewerPage *self = QUARRY_VIEWER_PAGE (source);
-  DecodeJob *job = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
-  g_autoptr(QuarryImage) image = g_task_propagate_pointer (G_TASK (result), &error);
+  gint64 id = 0;
+  g_autoptr(QuarryCanvasImage) image = quarry_canvas_image_load_finish (result, &id, &error);
 
   /* Cancelled, or dropped from the cache meanwhile. */
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
-      || !g_hash_table_contains (self->textures, &job->id))
+      || !g_hash_table_contains (self->textures, &id))
     return;
   if (image != NULL)
-    g_hash_table_replace (self->textures, g_memdup2 (&job->id, sizeof (gint64)),
-                          quarry_texture_new_for_image (image));
+    g_hash_table_replace (self->textures, g_memdup2 (&id, sizeof id), g_steal_pointer (&image));
   else
     {
-      g_autofree char *message = g_strdup_printf ("%s\n\n%s", job->path, error->message);
-      g_hash_table_remove (self->textures, &job->id);
-      g_hash_table_replace (self->errors, g_memdup2 (&job->id, sizeof (gint64)),
-                            g_steal_pointer (&message));
+      g_hash_table_remove (self->textures, &id);
+      g_hash_table_replace (self->errors, g_memdup2 (&id, sizeof id), g_strdup (error->message));
     }
-  if (job->id == self->shown_id)
+  if (id == self->shown_id)
     show_current (self);
 }
 
@@ -157,8 +121,6 @@ decode (QuarryViewerPage *self,
         guint             position)
 {
   g_autoptr(QuarrySample) sample = get_sample (self, position);
-  g_autoptr(GTask) task = NULL;
-  DecodeJob *job;
   gint64 id;
 
   if (sample == NULL)
@@ -168,12 +130,8 @@ decode (QuarryViewerPage *self,
     return id;
 
   g_hash_table_insert (self->textures, g_memdup2 (&id, sizeof id), NULL);
-  job = g_new0 (DecodeJob, 1);
-  job->path = g_strdup (quarry_sample_get_path (sample));
-  job->id = id;
-  task = g_task_new (self, self->cancellable, decode_done, NULL);
-  g_task_set_task_data (task, job, (GDestroyNotify) decode_job_free);
-  g_task_run_in_thread (task, decode_thread);
+  quarry_canvas_image_load_async (self, quarry_sample_get_path (sample), id, self->cancellable,
+                                  decode_done, NULL);
   return id;
 }
 
@@ -470,7 +428,7 @@ quarry_viewer_page_init (QuarryViewerPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
-  self->textures = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, texture_unref);
+  self->textures = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, image_unref);
   self->errors = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   g_signal_connect_swapped (self->image_view, "notify::zoom", G_CALLBACK (update_labels), self);
 }

@@ -153,3 +153,68 @@ quarry_canvas_image_get_pixels (QuarryCanvasImage *self,
   g_return_val_if_fail (level < self->n_levels, NULL);
   return self->pixels[level];
 }
+
+typedef struct
+{
+  char *path;
+  gint64 tag;
+} LoadJob;
+
+static void
+load_job_free (LoadJob *job)
+{
+  g_free (job->path);
+  g_free (job);
+}
+
+static void
+load_thread (GTask        *task,
+             gpointer      source,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  LoadJob *job = task_data;
+  GError *error = NULL;
+  g_autoptr(QuarryImage) image = NULL;
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  image = quarry_image_load_file (job->path, 0, NULL, &error);
+  if (image == NULL)
+    {
+      g_prefix_error (&error, "%s\n\n", job->path);
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, quarry_canvas_image_new (image, 1024),
+                         (GDestroyNotify) quarry_canvas_image_unref);
+}
+
+void
+quarry_canvas_image_load_async (gpointer            source_object,
+                                const char         *path,
+                                gint64              tag,
+                                GCancellable       *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer            user_data)
+{
+  g_autoptr(GTask) task = g_task_new (source_object, cancellable, callback, user_data);
+  LoadJob *job = g_new0 (LoadJob, 1);
+
+  job->path = g_strdup (path);
+  job->tag = tag;
+  g_task_set_task_data (task, job, (GDestroyNotify) load_job_free);
+  g_task_run_in_thread (task, load_thread);
+}
+
+QuarryCanvasImage *
+quarry_canvas_image_load_finish (GAsyncResult  *result,
+                                 gint64        *tag,
+                                 GError       **error)
+{
+  LoadJob *job = g_task_get_task_data (G_TASK (result));
+
+  if (tag != NULL)
+    *tag = job->tag;
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

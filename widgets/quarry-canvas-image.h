@@ -36,6 +36,19 @@ GBytes            *quarry_canvas_image_halve         (GBytes            *pixels,
                                                      int                width,
                                                      int                height);
 
+/* Loads a file (decode, EXIF orientation, levels) in a worker thread.  tag comes back from
+ * _finish so callers know which request answered; source_object as for GTask.  Errors name
+ * the file: "PATH\n\nREASON". */
+void               quarry_canvas_image_load_async    (gpointer           source_object,
+                                                     const char        *path,
+                                                     gint64             tag,
+                                                     GCancellable      *cancellable,
+                                                     GAsyncReadyCallback callback,
+                                                     gpointer           user_data);
+QuarryCanvasImage *quarry_canvas_image_load_finish   (GAsyncResult      *result,
+                                                     gint64            *tag,
+                                                     GError           **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (QuarryCanvasImage, quarry_canvas_image_unref)
 
 G_END_DECLS
