@@ -501,7 +501,9 @@ read_extras (QuarryDatasetAnnotation *annotation,
 
   json_object_iter_init (&iter, object);
   while (json_object_iter_next (&iter, &name, &value))
-    if (!g_strv_contains (annotation_members, name))
+    if (g_str_equal (name, "attributes") && JSON_NODE_HOLDS_OBJECT (value))
+      annotation->attributes = json_to_string (value, FALSE);
+    else if (!g_strv_contains (annotation_members, name))
       json_object_set_member (extras, name, json_node_copy (value));
   if (json_object_get_size (extras) == 0)
     return;
@@ -825,7 +827,7 @@ write_extras (GString    *out,
     {
       g_autofree char *text = NULL;
 
-      if (g_strv_contains (annotation_members, name))
+      if (g_strv_contains (annotation_members, name) || g_str_equal (name, "attributes"))
         continue;
       text = json_to_string (value, FALSE);
       g_string_append (out, ", ");
@@ -925,6 +927,8 @@ write_annotation (GString                       *out,
   g_string_append (out, ", ");
   append_number (out, annotation->height);
   g_string_append_printf (out, "], \"iscrowd\": %d", annotation->iscrowd ? 1 : 0);
+  if (annotation->attributes != NULL)
+    g_string_append_printf (out, ", \"attributes\": %s", annotation->attributes);
   if (extras != NULL)
     write_extras (out, json_node_get_object (extras));
   g_string_append (out, "}");
@@ -998,3 +1002,274 @@ quarry_coco_write_file (const QuarryDataset  *dataset,
   g_string_append (out, "\n  ]\n}\n");
   return g_file_set_contents (path, out->str, (gssize) out->len, error);
 }
+
+/* The format entry: one instances file per split in annotations/, images in images/<split>/. */
+
+#define DEFAULT_SPLIT "default"
+
+static const char *
+split_or_default (const char *split)
+{
+  return split != NULL && *split != '\0' ? split : DEFAULT_SPLIT;
+}
+
+/* "instances_train.json" -> "train"; NULL when the name says nothing. */
+static char *
+split_from_file_name (const char *path)
+{
+  g_autofree char *base = g_path_get_basename (path);
+  const char *start = base;
+  char *dot;
+
+  if (g_str_has_prefix (start, "instances_"))
+    start += strlen ("instances_");
+  else if (g_str_has_prefix (start, "_annotations"))
+    return NULL;
+  dot = strrchr (start, '.');
+  if (dot == NULL || dot == start || start == base)
+    return NULL;
+  return g_strndup (start, dot - start);
+}
+
+static char *
+resolve_image (const char *json_dir,
+               const char *split,
+               const char *file_name)
+{
+  g_autofree char *in_split = g_build_filename ("..", "images", split, file_name, NULL);
+  g_autofree char *split_dir = g_build_filename ("..", split, file_name, NULL);
+  g_autofree char *year = g_strconcat ("../", split, "2017/", file_name, NULL);
+  g_autofree char *up = g_build_filename ("..", file_name, NULL);
+  g_autofree char *images = g_build_filename ("images", file_name, NULL);
+  g_autofree char *up_images = g_build_filename ("..", "images", file_name, NULL);
+  const char *const candidates[] = { file_name, up, images, up_images,
+                                     split != NULL ? in_split : NULL,
+                                     split != NULL ? split_dir : NULL,
+                                     split != NULL ? year : NULL };
+
+  if (g_path_is_absolute (file_name))
+    return quarry_format_find_image ("/", file_name);
+  for (guint i = 0; i < G_N_ELEMENTS (candidates); i++)
+    {
+      char *found = candidates[i] != NULL ? quarry_format_find_image (json_dir, candidates[i])
+                                          : NULL;
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static QuarryDataset *
+read_one (const char  *path,
+          GError     **error)
+{
+  QuarryDataset *dataset = quarry_coco_read_file (path, error);
+  g_autofree char *split = split_from_file_name (path);
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  for (guint i = 0; dataset != NULL && i < dataset->images->len; i++)
+    {
+      QuarryDatasetImage *image = quarry_dataset_get_image (dataset, i);
+
+      image->split = g_strdup (split);
+      image->path = resolve_image (dir, split, image->file_name);
+    }
+  return dataset;
+}
+
+static gint
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (*(const char **) a, *(const char **) b);
+}
+
+/* The .json files of a folder, sorted; annotations/ first when it exists. */
+static GPtrArray *
+list_json_files (const char *directory)
+{
+  g_autofree char *sub = g_build_filename (directory, "annotations", NULL);
+  const char *dir_path = g_file_test (sub, G_FILE_TEST_IS_DIR) ? sub : directory;
+  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
+  GPtrArray *files = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_suffix (name, ".json"))
+      g_ptr_array_add (files, g_build_filename (dir_path, name, NULL));
+  g_ptr_array_sort (files, compare_strings);
+  return files;
+}
+
+static QuarryDataset *
+coco_read (const char  *path,
+           GError     **error)
+{
+  g_autoptr(GPtrArray) files = NULL;
+  g_autoptr(QuarryDataset) dataset = NULL;
+
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR))
+    return read_one (path, error);
+  files = list_json_files (path);
+  if (files->len == 0)
+    {
+      g_set_error (error, QUARRY_FORMAT_ERROR, QUARRY_FORMAT_ERROR_INVALID,
+                   _("%s: no COCO .json file in this folder or its annotations/ folder"), path);
+      return NULL;
+    }
+  dataset = quarry_dataset_new ();
+  for (guint i = 0; i < files->len; i++)
+    {
+      QuarryDataset *part = read_one (g_ptr_array_index (files, i), error);
+
+      if (part == NULL)
+        return NULL;
+      quarry_dataset_merge (dataset, part, NULL);
+    }
+  return g_steal_pointer (&dataset);
+}
+
+/* The images and annotations of one split.  Shallow: the annotations stay owned by
+ * `dataset` and point at the subset's images until restore_subset() puts them back. */
+static QuarryDataset *
+subset (const QuarryDataset *dataset,
+        const char          *split,
+        GArray              *saved_images)
+{
+  QuarryDataset *part = quarry_dataset_new ();
+  g_autofree guint *image_map = g_new0 (guint, dataset->images->len + 1);
+
+  for (guint i = 0; i < dataset->categories->len; i++)
+    {
+      QuarryDatasetCategory *category = quarry_dataset_get_category (dataset, i);
+
+      quarry_dataset_add_category (part, category->id, category->name, category->supercategory);
+    }
+  for (guint i = 0; i < dataset->images->len; i++)
+    {
+      QuarryDatasetImage *image = quarry_dataset_get_image (dataset, i);
+
+      image_map[i] = G_MAXUINT;
+      if (g_strcmp0 (split_or_default (image->split), split) == 0)
+        image_map[i] = quarry_dataset_add_image (part, image->id, image->file_name,
+                                                 image->width, image->height);
+    }
+  g_ptr_array_set_free_func (part->annotations, NULL);
+  for (guint i = 0; i < dataset->annotations->len; i++)
+    {
+      QuarryDatasetAnnotation *annotation = quarry_dataset_get_annotation (dataset, i);
+
+      if (image_map[annotation->image] == G_MAXUINT)
+        continue;
+      g_array_append_val (saved_images, annotation->image);
+      annotation->image = image_map[annotation->image];
+      g_ptr_array_add (part->annotations, annotation);
+    }
+  return part;
+}
+
+static void
+restore_subset (QuarryDataset *part,
+                GArray        *saved_images)
+{
+  for (guint i = 0; i < part->annotations->len; i++)
+    quarry_dataset_get_annotation (part, i)->image = g_array_index (saved_images, guint, i);
+  quarry_dataset_free (part);
+}
+
+static GPtrArray *
+list_splits (const QuarryDataset *dataset)
+{
+  GPtrArray *splits = g_ptr_array_new ();
+
+  for (guint i = 0; i < dataset->images->len; i++)
+    {
+      const char *split = split_or_default (quarry_dataset_get_image (dataset, i)->split);
+
+      if (!g_ptr_array_find_with_equal_func (splits, split, g_str_equal, NULL))
+        g_ptr_array_add (splits, (gpointer) split);
+    }
+  return splits;
+}
+
+/* The annotations are borrowed and briefly re-pointed, hence the cast. */
+static gboolean
+write_subset (const QuarryDataset *dataset,
+              const char          *split,
+              const char          *directory,
+              GError             **error)
+{
+  g_autoptr(GArray) saved_images = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autofree char *relative = g_strdup_printf ("annotations/instances_%s.json", split);
+  g_autofree char *path = NULL;
+  QuarryDataset *part;
+  gboolean ok;
+
+  /* Claims the name (no overwrite, no escape) before the atomic write replaces it. */
+  if (!quarry_format_write_file (directory, relative, "", 0, error))
+    return FALSE;
+  path = g_build_filename (directory, relative, NULL);
+  part = subset (dataset, split, saved_images);
+  ok = quarry_coco_write_file (part, path, error);
+  restore_subset (part, saved_images);
+  return ok;
+}
+
+static gboolean
+coco_write (const QuarryDataset *dataset,
+            const char          *directory,
+            GError             **error)
+{
+  g_autoptr(GPtrArray) splits = list_splits (dataset);
+
+  if (splits->len == 0)
+    g_ptr_array_add (splits, (gpointer) DEFAULT_SPLIT);
+  for (guint i = 0; i < splits->len; i++)
+    if (!write_subset (dataset, g_ptr_array_index (splits, i), directory, error))
+      return FALSE;
+  return TRUE;
+}
+
+static char *
+coco_image_path (const char *split,
+                 const char *file_name,
+                 guint       index)
+{
+  return g_build_filename ("images", split_or_default (split), file_name, NULL);
+}
+
+static gboolean
+coco_detect (const char *path)
+{
+  g_autoptr(GPtrArray) files = NULL;
+  g_autofree char *head = NULL;
+  const char *file = path;
+  gsize length;
+
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      files = list_json_files (path);
+      if (files->len == 0)
+        return FALSE;
+      file = g_ptr_array_index (files, 0);
+    }
+  if (!g_str_has_suffix (file, ".json") || !g_file_get_contents (file, &head, &length, NULL))
+    return FALSE;
+  return strstr (head, "\"images\"") != NULL && strstr (head, "\"annotations\"") != NULL &&
+         strstr (head, "\"categories\"") != NULL;
+}
+
+const QuarryFormat quarry_coco_format = {
+  .name = "coco",
+  .label = N_("COCO instances JSON"),
+  .kinds = QUARRY_DATASET_KIND_BIT (QUARRY_DATASET_BOX) |
+           QUARRY_DATASET_KIND_BIT (QUARRY_DATASET_POLYGON) |
+           QUARRY_DATASET_KIND_BIT (QUARRY_DATASET_RLE),
+  .flags = QUARRY_FORMAT_CAN_REFERENCE,
+  .tolerance = 0.001,
+  .read = coco_read,
+  .write = coco_write,
+  .image_path = coco_image_path,
+  .detect = coco_detect,
+};

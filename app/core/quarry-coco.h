@@ -21,6 +21,7 @@
 #include <glib.h>
 
 #include "quarry-dataset.h"
+#include "quarry-format.h"
 
 G_BEGIN_DECLS
 
@@ -29,5 +30,8 @@ QuarryDataset *quarry_coco_read_file  (const char          *path,
 gboolean       quarry_coco_write_file (const QuarryDataset *dataset,
                                        const char          *path,
                                        GError             **error);
+
+/* A folder of annotations/instances_<split>.json with images in images/<split>/. */
+extern const QuarryFormat quarry_coco_format;
 
 G_END_DECLS

@@ -20,7 +20,11 @@ image_free (gpointer data)
 {
   QuarryDatasetImage *image = data;
 
+  if (image == NULL)
+    return;
   g_free (image->file_name);
+  g_free (image->path);
+  g_free (image->split);
   g_free (image);
 }
 
@@ -29,6 +33,8 @@ problem_free (gpointer data)
 {
   QuarryDatasetProblem *problem = data;
 
+  if (problem == NULL)
+    return;
   g_free (problem->file);
   g_free (problem->place);
   g_free (problem->message);
@@ -179,6 +185,7 @@ quarry_dataset_annotation_free (QuarryDatasetAnnotation *annotation)
     return;
   g_clear_pointer (&annotation->rings, g_ptr_array_unref);
   g_clear_pointer (&annotation->rle_counts, g_array_unref);
+  g_free (annotation->attributes);
   g_free (annotation->extra_json);
   g_free (annotation);
 }
@@ -195,6 +202,45 @@ quarry_dataset_annotation_add_ring (QuarryDatasetAnnotation *annotation,
     annotation->rings = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
   g_ptr_array_add (annotation->rings, ring);
   annotation->kind = QUARRY_DATASET_POLYGON;
+}
+
+void
+quarry_dataset_annotation_update_bounds (QuarryDatasetAnnotation *annotation)
+{
+  double x0 = G_MAXDOUBLE, y0 = G_MAXDOUBLE, x1 = -G_MAXDOUBLE, y1 = -G_MAXDOUBLE;
+
+  for (guint r = 0; annotation->rings != NULL && r < annotation->rings->len; r++)
+    {
+      GArray *ring = g_ptr_array_index (annotation->rings, r);
+
+      for (guint i = 0; i < ring->len; i++)
+        {
+          QuarryPoint p = g_array_index (ring, QuarryPoint, i);
+
+          x0 = MIN (x0, p.x);
+          y0 = MIN (y0, p.y);
+          x1 = MAX (x1, p.x);
+          y1 = MAX (y1, p.y);
+        }
+    }
+  if (x0 > x1)
+    return;
+  annotation->x = x0;
+  annotation->y = y0;
+  annotation->width = x1 - x0;
+  annotation->height = y1 - y0;
+}
+
+void
+quarry_dataset_annotation_set_points (QuarryDatasetAnnotation *annotation,
+                                      QuarryDatasetKind        kind,
+                                      const QuarryPoint       *points,
+                                      guint                    n_points)
+{
+  g_clear_pointer (&annotation->rings, g_ptr_array_unref);
+  quarry_dataset_annotation_add_ring (annotation, points, n_points);
+  annotation->kind = kind;
+  quarry_dataset_annotation_update_bounds (annotation);
 }
 
 void
@@ -245,4 +291,83 @@ quarry_dataset_annotation_compute_area (const QuarryDatasetAnnotation *annotatio
       return area;
     }
   return annotation->width * annotation->height;
+}
+
+const char *
+quarry_dataset_kind_to_string (QuarryDatasetKind kind)
+{
+  static const char *const names[] = {
+    "box", "polygon", "rle", "rotated-box", "polyline", "points", "tag",
+  };
+
+  g_return_val_if_fail (kind < QUARRY_DATASET_N_KINDS, "box");
+  return names[kind];
+}
+
+int
+quarry_dataset_find_category (const QuarryDataset *dataset,
+                              const char          *name)
+{
+  for (guint i = 0; i < dataset->categories->len; i++)
+    if (g_strcmp0 (quarry_dataset_get_category (dataset, i)->name, name) == 0)
+      return (int) i;
+  return -1;
+}
+
+guint
+quarry_dataset_ensure_category (QuarryDataset *dataset,
+                                const char    *name)
+{
+  int index = quarry_dataset_find_category (dataset, name);
+
+  if (index >= 0)
+    return (guint) index;
+  return quarry_dataset_add_category (dataset, QUARRY_DATASET_NO_ID, name, NULL);
+}
+
+void
+quarry_dataset_merge (QuarryDataset *into,
+                      QuarryDataset *from,
+                      const char    *split)
+{
+  g_autofree guint *category_map = g_new0 (guint, from->categories->len + 1);
+  guint image_base = into->images->len;
+
+  for (guint i = 0; i < from->categories->len; i++)
+    {
+      QuarryDatasetCategory *category = quarry_dataset_get_category (from, i);
+      int found = quarry_dataset_find_category (into, category->name);
+
+      category_map[i] = found >= 0 ? (guint) found
+                                   : quarry_dataset_add_category (into, category->id,
+                                                                  category->name,
+                                                                  category->supercategory);
+    }
+  for (guint i = 0; i < from->images->len; i++)
+    {
+      QuarryDatasetImage *image = g_ptr_array_index (from->images, i);
+
+      if (split != NULL)
+        {
+          g_free (image->split);
+          image->split = g_strdup (split);
+        }
+      g_ptr_array_index (from->images, i) = NULL;
+      g_ptr_array_add (into->images, image);
+    }
+  for (guint i = 0; i < from->annotations->len; i++)
+    {
+      QuarryDatasetAnnotation *annotation = g_ptr_array_index (from->annotations, i);
+
+      annotation->image += image_base;
+      annotation->category = category_map[annotation->category];
+      g_ptr_array_index (from->annotations, i) = NULL;
+      g_ptr_array_add (into->annotations, annotation);
+    }
+  for (guint i = 0; i < from->problems->len; i++)
+    {
+      g_ptr_array_add (into->problems, g_ptr_array_index (from->problems, i));
+      g_ptr_array_index (from->problems, i) = NULL;
+    }
+  quarry_dataset_free (from);
 }

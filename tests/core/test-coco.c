@@ -146,7 +146,8 @@ make_fixture (void)
   annotation = quarry_dataset_annotation_new (0, 0, 10.5, 20.25, 99.5, 99.75);
   quarry_dataset_annotation_add_ring (annotation, ring0, G_N_ELEMENTS (ring0));
   quarry_dataset_annotation_add_ring (annotation, ring1, G_N_ELEMENTS (ring1));
-  annotation->extra_json = g_strdup ("{\"attributes\":{\"occluded\":true},\"score\":0.5}");
+  annotation->attributes = g_strdup ("{\"occluded\":true}");
+  annotation->extra_json = g_strdup ("{\"score\":0.5}");
   quarry_dataset_add_annotation (dataset, annotation);
 
   annotation = quarry_dataset_annotation_new (1, 1, 2, 0, 1, 50);
@@ -241,7 +242,8 @@ test_round_trip (void)
   g_assert_cmpuint (ring_length (annotation, 0), ==, 3);
   g_assert_cmpuint (ring_length (annotation, 1), ==, 4);
   g_assert_cmpfloat_with_epsilon (annotation->area, 29.625 * 39.7504 / 2 + 10 * 20, EPS);
-  g_assert_nonnull (strstr (annotation->extra_json, "\"occluded\":true"));
+  g_assert_cmpstr (annotation->attributes, ==, "{\"occluded\":true}");
+  g_assert_cmpstr (annotation->extra_json, ==, "{\"score\":0.5}");
   annotation = quarry_dataset_get_annotation (back, 2);
   g_assert_cmpfloat (annotation->area, ==, 50);
   g_assert_cmpint (quarry_dataset_get_annotation (back, 0)->id, ==, 1);
@@ -373,8 +375,8 @@ test_datumaro (void)
   g_assert_cmpuint (ring_length (annotation, 0), ==, 4);
   g_assert_cmpfloat (ring_point (annotation, 0, 2).x, ==, 1);
   g_assert_cmpfloat (ring_point (annotation, 0, 2).y, ==, 2);
-  g_assert_nonnull (strstr (annotation->extra_json, "\"attributes\""));
-  g_assert_nonnull (strstr (annotation->extra_json, "hello"));
+  g_assert_null (annotation->extra_json);
+  g_assert_nonnull (strstr (annotation->attributes, "hello"));
   annotation = quarry_dataset_get_annotation (b, 1);
   assert_rle (annotation, counts, G_N_ELEMENTS (counts), 10, 5);
   g_assert_true (annotation->iscrowd);

@@ -1,0 +1,280 @@
+/* quarry-format.c: the format table and the shared file helpers (see quarry-format.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "quarry-format.h"
+#include "quarry-coco.h"
+#include "quarry-image.h"
+
+#define MAX_COMPONENT 255
+#define MAX_RELATIVE 1024
+
+G_DEFINE_QUARK (quarry-format-error-quark, quarry_format_error)
+
+const QuarryFormat *const *
+quarry_format_list (void)
+{
+  static const QuarryFormat *const formats[] = {
+    &quarry_coco_format,
+    NULL,
+  };
+
+  return formats;
+}
+
+const QuarryFormat *
+quarry_format_find (const char *name)
+{
+  for (const QuarryFormat *const *f = quarry_format_list (); *f != NULL; f++)
+    if (g_ascii_strcasecmp ((*f)->name, name) == 0)
+      return *f;
+  return NULL;
+}
+
+const QuarryFormat *
+quarry_format_detect (const char *path)
+{
+  for (const QuarryFormat *const *f = quarry_format_list (); *f != NULL; f++)
+    if ((*f)->detect != NULL && (*f)->detect (path))
+      return *f;
+  return NULL;
+}
+
+static gboolean
+unsafe (GError    **error,
+        const char *relative,
+        const char *why)
+{
+  g_autofree char *shown = g_utf8_make_valid (relative, MIN (strlen (relative), 200));
+
+  g_set_error (error, QUARRY_FORMAT_ERROR, QUARRY_FORMAT_ERROR_UNSAFE_PATH,
+               _("Refusing the file name “%s”: %s"), shown, why);
+  return FALSE;
+}
+
+static gboolean
+check_component (const char *relative,
+                 const char *start,
+                 gsize       length,
+                 GError    **error)
+{
+  if (length == 0)
+    return unsafe (error, relative, _("it has an empty folder name"));
+  if ((length == 1 && start[0] == '.') || (length == 2 && start[0] == '.' && start[1] == '.'))
+    return unsafe (error, relative, _("it contains “.” or “..”"));
+  if (length > MAX_COMPONENT)
+    return unsafe (error, relative, _("a name in it is longer than 255 bytes"));
+  return TRUE;
+}
+
+gboolean
+quarry_format_check_relative (const char  *relative,
+                              GError     **error)
+{
+  const char *start;
+
+  if (relative == NULL || *relative == '\0')
+    return unsafe (error, "", _("it is empty"));
+  if (!g_utf8_validate (relative, -1, NULL))
+    return unsafe (error, relative, _("it is not valid UTF-8"));
+  if (strlen (relative) > MAX_RELATIVE)
+    return unsafe (error, relative, _("it is longer than 1024 bytes"));
+  if (relative[0] == '/' || g_path_is_absolute (relative))
+    return unsafe (error, relative, _("it is an absolute path"));
+  for (const char *p = relative; *p != '\0'; p++)
+    if ((guchar) *p < 0x20 || *p == 0x7f || *p == '\\')
+      return unsafe (error, relative, _("it contains a control character or a back-slash"));
+  start = relative;
+  for (const char *p = relative;; p++)
+    if (*p == '/' || *p == '\0')
+      {
+        if (!check_component (relative, start, p - start, error))
+          return FALSE;
+        if (*p == '\0')
+          break;
+        start = p + 1;
+      }
+  return TRUE;
+}
+
+char *
+quarry_format_safe_join (const char  *directory,
+                         const char  *relative,
+                         GError     **error)
+{
+  if (!quarry_format_check_relative (relative, error))
+    return NULL;
+  return g_build_filename (directory, relative, NULL);
+}
+
+/* Refuses a folder on the way that is a symbolic link, so that a link planted in the
+ * output folder cannot lead writes outside it. */
+static gboolean
+make_parents (const char  *directory,
+              const char  *relative,
+              GError     **error)
+{
+  g_auto(GStrv) parts = g_strsplit (relative, "/", -1);
+  g_autofree char *path = g_strdup (directory);
+  guint n = g_strv_length (parts);
+
+  for (guint i = 0; i + 1 < n; i++)
+    {
+      char *next = g_build_filename (path, parts[i], NULL);
+      GStatBuf st;
+
+      g_free (path);
+      path = next;
+      if (g_lstat (path, &st) == 0)
+        {
+          if (!S_ISDIR (st.st_mode))
+            return unsafe (error, relative, _("a folder on its way is a link or a file"));
+          continue;
+        }
+      if (g_mkdir (path, 0777) != 0 && errno != EEXIST)
+        {
+          int saved = errno;
+
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                       _("Could not create the folder “%s”: %s"), path, g_strerror (saved));
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+gboolean
+quarry_format_write_file (const char  *directory,
+                          const char  *relative,
+                          const char  *contents,
+                          gssize       length,
+                          GError     **error)
+{
+  g_autofree char *path = quarry_format_safe_join (directory, relative, error);
+
+  if (path == NULL || !make_parents (directory, relative, error))
+    return FALSE;
+  if (g_file_test (path, G_FILE_TEST_EXISTS) || g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    {
+      g_set_error (error, QUARRY_FORMAT_ERROR, QUARRY_FORMAT_ERROR_EXISTS,
+                   _("“%s” exists already; not overwriting it"), path);
+      return FALSE;
+    }
+  return g_file_set_contents_full (path, contents, length, G_FILE_SET_CONTENTS_CONSISTENT,
+                                   0666, error);
+}
+
+gboolean
+quarry_format_probe_size (const char  *path,
+                          int         *width,
+                          int         *height,
+                          GError     **error)
+{
+  QuarryImageInfo info;
+  guint w, h;
+
+  if (!quarry_image_probe_file (path, &info, error))
+    return FALSE;
+  quarry_image_info_get_display_size (&info, &w, &h);
+  *width = (int) w;
+  *height = (int) h;
+  return TRUE;
+}
+
+char *
+quarry_format_sanitize_name (const char *name)
+{
+  g_autofree char *valid = g_utf8_make_valid (name != NULL ? name : "", -1);
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      gsize before = out->len;
+
+      if (c < 0x20 || c == 0x7f || c == '/' || c == '\\' || (out->len == 0 && c == '.'))
+        g_string_append_c (out, '_');
+      else
+        g_string_append_unichar (out, c);
+      if (out->len > 200)
+        {
+          g_string_truncate (out, before);
+          break;
+        }
+    }
+  if (out->len == 0)
+    g_string_append_c (out, '_');
+  return g_string_free (out, FALSE);
+}
+
+void
+quarry_format_append_number (GString *out,
+                             double   value,
+                             int      decimals)
+{
+  char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+  char format[8];
+  char *end;
+
+  g_snprintf (format, sizeof format, "%%.%df", CLAMP (decimals, 0, 9));
+  g_ascii_formatd (buffer, sizeof buffer, format, value);
+  if (strchr (buffer, '.') != NULL)
+    {
+      end = buffer + strlen (buffer) - 1;
+      while (*end == '0')
+        *end-- = '\0';
+      if (*end == '.')
+        *end = '\0';
+    }
+  if (strcmp (buffer, "-0") == 0)
+    strcpy (buffer, "0");
+  g_string_append (out, buffer);
+}
+
+gboolean
+quarry_format_parse_number (const char *token,
+                            double     *value)
+{
+  char *end = NULL;
+
+  if (token == NULL || *token == '\0')
+    return FALSE;
+  errno = 0;
+  *value = g_ascii_strtod (token, &end);
+  return end != token && *end == '\0' && errno != ERANGE && isfinite (*value);
+}
+
+char *
+quarry_format_find_image (const char *base_dir,
+                          const char *name)
+{
+  static const char *const extensions[] = {
+    ".jpg", ".jpeg", ".png", ".JPG", ".JPEG", ".PNG", NULL,
+  };
+  g_autofree char *path = NULL;
+  const char *base;
+
+  if (name == NULL || *name == '\0' || strlen (name) > 4096)
+    return NULL;
+  path = g_path_is_absolute (name) ? g_strdup (name) : g_build_filename (base_dir, name, NULL);
+  if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return g_steal_pointer (&path);
+  base = strrchr (name, '/');
+  if (strchr (base != NULL ? base : name, '.') != NULL)
+    return NULL;
+  for (guint i = 0; extensions[i] != NULL; i++)
+    {
+      g_autofree char *candidate = g_strconcat (path, extensions[i], NULL);
+
+      if (g_file_test (candidate, G_FILE_TEST_IS_REGULAR))
+        return g_steal_pointer (&candidate);
+    }
+  return NULL;
+}
