@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "quarry-cli.h"
+#include "quarry-cli-private.h"
 #include "quarry-demo.h"
 #include "quarry-importer.h"
 #include "quarry-store.h"
@@ -33,11 +34,16 @@ static int cmd_info (int argc, char **argv);
 static int cmd_thumbnails (int argc, char **argv);
 static int cmd_demo (int argc, char **argv);
 static int cmd_help (int argc, char **argv);
+static int cmd_export (int argc, char **argv);
+static int cmd_formats (int argc, char **argv);
 
 static const Command commands[] = {
   { "new", cmd_new, N_("PROJECT.quarry"), N_("Create an empty project") },
   { "import", cmd_import, N_("PROJECT.quarry FOLDER…"),
-    N_("Import the JPEG and PNG images in folders, recursively") },
+    N_("Import images from folders, or labels with --format") },
+  { "export", cmd_export, N_("PROJECT.quarry FOLDER"),
+    N_("Export labels and images in a format, with splits, verified") },
+  { "formats", cmd_formats, "", N_("List the label formats for import and export") },
   { "info", cmd_info, N_("PROJECT.quarry"), N_("Show counts, sizes, sources and classes") },
   { "thumbnails", cmd_thumbnails, N_("PROJECT.quarry"), N_("Build the thumbnail cache") },
   { "demo", cmd_demo, N_("[FOLDER]"), N_("Generate the demo project") },
@@ -92,8 +98,8 @@ quarry_cli_print_usage (FILE *stream)
   fprintf (stream, "%s\n", _("  130  interrupted; work committed before is kept"));
 }
 
-static int
-exit_code_for_error (const GError *error)
+int
+quarry_cli_exit_code (const GError *error)
 {
   if (g_error_matches (error, QUARRY_STORE_ERROR, QUARRY_STORE_ERROR_BUSY))
     return QUARRY_EXIT_IN_USE;
@@ -103,20 +109,20 @@ exit_code_for_error (const GError *error)
   return QUARRY_EXIT_FAILED;
 }
 
-static int
-report_error (const char   *file,
+int
+quarry_cli_report_error (const char   *file,
               const GError *error)
 {
   if (file != NULL)
     g_printerr ("quarry: %s: %s\n", file, error->message);
   else
     g_printerr ("quarry: %s\n", error->message);
-  return exit_code_for_error (error);
+  return quarry_cli_exit_code (error);
 }
 
 /* Parses options; prints usage errors.  Returns FALSE (with *status set) to stop. */
-static gboolean
-parse_options (const char   *command,
+gboolean
+quarry_cli_parse_options (const char   *command,
                GOptionEntry *entries,
                int          *argc,
                char       ***argv,
@@ -151,14 +157,14 @@ parse_options (const char   *command,
   return TRUE;
 }
 
-static gboolean
-is_terminal (void)
+gboolean
+quarry_cli_is_terminal (void)
 {
   return isatty (STDERR_FILENO);
 }
 
-static void
-print_json (JsonBuilder *builder)
+void
+quarry_cli_print_json (JsonBuilder *builder)
 {
   g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = json_builder_get_root (builder);
@@ -170,8 +176,8 @@ print_json (JsonBuilder *builder)
   g_print ("%s\n", text);
 }
 
-static QuarryStore *
-open_project (const char       *path,
+QuarryStore *
+quarry_cli_open_project (const char       *path,
               QuarryStoreFlags  flags,
               int              *status)
 {
@@ -179,7 +185,7 @@ open_project (const char       *path,
   QuarryStore *store = quarry_store_open (path, flags, &error);
 
   if (store == NULL)
-    *status = report_error (path, error);
+    *status = quarry_cli_report_error (path, error);
   return store;
 }
 
@@ -191,9 +197,9 @@ cmd_new (int argc, char **argv)
   g_autoptr(QuarryStore) store = NULL;
   int status = QUARRY_EXIT_OK;
 
-  if (!parse_options ("new", NULL, &argc, &argv, 1, 1, &status))
+  if (!quarry_cli_parse_options ("new", NULL, &argc, &argv, 1, 1, &status))
     return status;
-  store = open_project (argv[1], QUARRY_STORE_OPEN_CREATE | QUARRY_STORE_OPEN_EXCLUSIVE,
+  store = quarry_cli_open_project (argv[1], QUARRY_STORE_OPEN_CREATE | QUARRY_STORE_OPEN_EXCLUSIVE,
                         &status);
   if (store == NULL)
     return status;
@@ -219,7 +225,7 @@ print_import_progress (ImportRun *run,
 {
   QuarryImportProgress p;
 
-  if (run->quiet || !is_terminal ())
+  if (run->quiet || !quarry_cli_is_terminal ())
     return;
   quarry_importer_get_progress (run->importer, &p);
   g_printerr ("\r");
@@ -236,8 +242,8 @@ on_import_tick (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-static gboolean
-on_interrupt (gpointer user_data)
+gboolean
+quarry_cli_on_interrupt (gpointer user_data)
 {
   g_cancellable_cancel (user_data);
   return G_SOURCE_CONTINUE;
@@ -343,10 +349,56 @@ run_import (QuarryStore  *store,
 }
 
 static int
+import_paths (QuarryStore                *store,
+              int                         argc,
+              char                      **argv,
+              const QuarryCliLabelImport *labels,
+              gboolean                    quiet,
+              JsonBuilder                *json)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  int status = QUARRY_EXIT_OK;
+  guint n_skipped = 0, sigint;
+
+  sigint = g_unix_signal_add (SIGINT, quarry_cli_on_interrupt, cancellable);
+  for (int i = 2; i < argc && status == QUARRY_EXIT_OK; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      gboolean ok;
+
+      if (labels->format != NULL)
+        ok = quarry_cli_import_labels (store, argv[i], labels, cancellable, &n_skipped, &error);
+      else
+        ok = run_import (store, argv[i], cancellable, quiet || json != NULL, json, &n_skipped,
+                         &error);
+      if (!ok)
+        status = quarry_cli_report_error (argv[i], error);
+    }
+  g_source_remove (sigint);
+  if (status == QUARRY_EXIT_OK && n_skipped > 0)
+    status = QUARRY_EXIT_PARTIAL;
+  return status;
+}
+
+static int
 cmd_import (int argc, char **argv)
 {
-  gboolean as_json = FALSE, quiet = FALSE, create = FALSE;
+  gboolean as_json = FALSE, quiet = FALSE, create = FALSE, replace = FALSE, dry_run = FALSE;
+  g_autofree char *format = NULL;
+  g_autofree char *status_name = NULL;
+  g_auto(GStrv) map = NULL;
   GOptionEntry entries[] = {
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &format,
+      N_("Import labels in this format (see “quarry formats”), or “auto”"), N_("FORMAT") },
+    { "map", 'm', 0, G_OPTION_ARG_STRING_ARRAY, &map,
+      N_("Give the file’s class NAME the project class TARGET (empty: leave it out)"),
+      N_("NAME=TARGET") },
+    { "status", 0, 0, G_OPTION_ARG_STRING, &status_name,
+      N_("Set this status on images that receive labels (e.g. accepted)"), N_("STATUS") },
+    { "replace", 0, 0, G_OPTION_ARG_NONE, &replace,
+      N_("Delete the shapes images already have before adding the imported ones"), NULL },
+    { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run,
+      N_("Show what would be imported; change nothing"), NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, N_("Print the result as JSON"), NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, N_("Print no progress"), NULL },
     { "create", 'c', 0, G_OPTION_ARG_NONE, &create, N_("Create the project if it is missing"),
@@ -354,39 +406,51 @@ cmd_import (int argc, char **argv)
     { NULL }
   };
   g_autoptr(QuarryStore) store = NULL;
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(JsonBuilder) json = NULL;
+  QuarryCliLabelImport labels = { 0 };
   int status = QUARRY_EXIT_OK;
-  guint n_skipped = 0, sigint;
 
-  if (!parse_options ("import", entries, &argc, &argv, 2, -1, &status))
+  if (!quarry_cli_parse_options ("import", entries, &argc, &argv, 2, -1, &status))
     return status;
-  store = open_project (argv[1], create ? QUARRY_STORE_OPEN_CREATE : 0, &status);
+  labels.status = status_name != NULL ? quarry_sample_status_from_string (status_name) : -1;
+  if (status_name != NULL && labels.status < 0)
+    {
+      g_printerr (_("quarry import: unknown status “%s”\n"), status_name);
+      return QUARRY_EXIT_USAGE;
+    }
+  store = quarry_cli_open_project (argv[1], create ? QUARRY_STORE_OPEN_CREATE : 0, &status);
   if (store == NULL)
     return status;
-
   if (as_json)
     {
       json = json_builder_new ();
       json_builder_begin_array (json);
     }
-  sigint = g_unix_signal_add (SIGINT, on_interrupt, cancellable);
-  for (int i = 2; i < argc && status == QUARRY_EXIT_OK; i++)
-    {
-      g_autoptr(GError) error = NULL;
-
-      if (!run_import (store, argv[i], cancellable, quiet || as_json, json, &n_skipped, &error))
-        status = report_error (argv[i], error);
-    }
-  g_source_remove (sigint);
+  labels.format = format;
+  labels.replace = replace;
+  labels.map = map;
+  labels.dry_run = dry_run;
+  labels.quiet = quiet || as_json;
+  labels.json = json;
+  status = import_paths (store, argc, argv, &labels, quiet, json);
   if (json != NULL)
     {
       json_builder_end_array (json);
-      print_json (json);
+      quarry_cli_print_json (json);
     }
-  if (status == QUARRY_EXIT_OK && n_skipped > 0)
-    status = QUARRY_EXIT_PARTIAL;
   return status;
+}
+
+static int
+cmd_export (int argc, char **argv)
+{
+  return quarry_cli_export (argc, argv);
+}
+
+static int
+cmd_formats (int argc, char **argv)
+{
+  return quarry_cli_formats (argc, argv);
 }
 
 /* --- info -------------------------------------------------------------- */
@@ -515,7 +579,7 @@ print_info_json (QuarryStore            *store,
     }
   json_builder_end_array (b);
   json_builder_end_object (b);
-  print_json (b);
+  quarry_cli_print_json (b);
 }
 
 static int
@@ -532,14 +596,14 @@ cmd_info (int argc, char **argv)
   QuarryStoreStats stats;
   int status = QUARRY_EXIT_OK;
 
-  if (!parse_options ("info", entries, &argc, &argv, 1, 1, &status))
+  if (!quarry_cli_parse_options ("info", entries, &argc, &argv, 1, 1, &status))
     return status;
-  store = open_project (argv[1], QUARRY_STORE_OPEN_READ_ONLY, &status);
+  store = quarry_cli_open_project (argv[1], QUARRY_STORE_OPEN_READ_ONLY, &status);
   if (store == NULL)
     return status;
   if (!quarry_store_get_stats (store, &stats, &error)
       || (classes = quarry_store_list_classes (store, &error)) == NULL)
-    return report_error (argv[1], error);
+    return quarry_cli_report_error (argv[1], error);
 
   if (as_json)
     print_info_json (store, &stats, classes);
@@ -590,7 +654,7 @@ static void
 print_thumb_progress (ThumbRun *run,
                       gboolean  last)
 {
-  if (run->quiet || !is_terminal ())
+  if (run->quiet || !quarry_cli_is_terminal ())
     return;
   g_printerr ("\r");
   g_printerr (_("Thumbnails: %u of %u, %u failed"), run->done, run->total, run->failed);
@@ -615,7 +679,7 @@ on_thumb_done (GObject      *source,
       else
         {
           run->failed++;
-          g_printerr ("%squarry: %s: %s\n", is_terminal () ? "\r\033[K" : "", path,
+          g_printerr ("%squarry: %s: %s\n", quarry_cli_is_terminal () ? "\r\033[K" : "", path,
                       error->message);
         }
     }
@@ -663,9 +727,9 @@ cmd_thumbnails (int argc, char **argv)
   int status = QUARRY_EXIT_OK;
   guint sigint;
 
-  if (!parse_options ("thumbnails", entries, &argc, &argv, 1, 1, &status))
+  if (!quarry_cli_parse_options ("thumbnails", entries, &argc, &argv, 1, 1, &status))
     return status;
-  store = open_project (argv[1], QUARRY_STORE_OPEN_READ_ONLY, &status);
+  store = quarry_cli_open_project (argv[1], QUARRY_STORE_OPEN_READ_ONLY, &status);
   if (store == NULL)
     return status;
 
@@ -673,7 +737,7 @@ cmd_thumbnails (int argc, char **argv)
   collect_data[0] = jobs;
   collect_data[1] = store;
   if (!quarry_store_query_samples (store, &filter, NULL, collect_job, collect_data, &error))
-    return report_error (argv[1], error);
+    return quarry_cli_report_error (argv[1], error);
   run.total = jobs->len;
   if (run.total == 0)
     return QUARRY_EXIT_OK;
@@ -682,7 +746,7 @@ cmd_thumbnails (int argc, char **argv)
   cache = quarry_thumb_cache_new (NULL, 0);
   pool = quarry_thumb_pool_new (cache, MAX (threads, 0));
   g_object_set_data (G_OBJECT (pool), "run", &run);
-  sigint = g_unix_signal_add (SIGINT, on_interrupt, cancellable);
+  sigint = g_unix_signal_add (SIGINT, quarry_cli_on_interrupt, cancellable);
   request_thumbnails (pool, jobs, cancellable);
   g_main_loop_run (loop);
   g_source_remove (sigint);
@@ -705,7 +769,7 @@ on_demo_progress (guint    done,
 {
   gboolean quiet = GPOINTER_TO_INT (user_data);
 
-  if (quiet || !is_terminal () || (done % 50 != 0 && done != total))
+  if (quiet || !quarry_cli_is_terminal () || (done % 50 != 0 && done != total))
     return;
   g_printerr ("\r");
   g_printerr (_("Drawing demo scenes: %u of %u"), done, total);
@@ -731,7 +795,7 @@ cmd_demo (int argc, char **argv)
   guint sigint;
   gboolean ok;
 
-  if (!parse_options ("demo", entries, &argc, &argv, 0, 1, &status))
+  if (!quarry_cli_parse_options ("demo", entries, &argc, &argv, 0, 1, &status))
     return status;
   if (scenes < 1 || scenes > 1000000)
     {
@@ -739,12 +803,12 @@ cmd_demo (int argc, char **argv)
       return QUARRY_EXIT_USAGE;
     }
   folder = argc > 1 ? g_strdup (argv[1]) : quarry_demo_get_default_directory ();
-  sigint = g_unix_signal_add (SIGINT, on_interrupt, cancellable);
+  sigint = g_unix_signal_add (SIGINT, quarry_cli_on_interrupt, cancellable);
   ok = quarry_demo_generate (folder, scenes, seed, on_demo_progress, GINT_TO_POINTER (quiet),
                              cancellable, &error);
   g_source_remove (sigint);
   if (!ok)
-    return report_error (folder, error);
+    return quarry_cli_report_error (folder, error);
   project = quarry_demo_get_project_path (folder);
   g_print ("%s\n", project);
   return QUARRY_EXIT_OK;

@@ -39,6 +39,7 @@ typedef enum
 {
   QUARRY_FORMAT_CAN_REFERENCE = 1 << 0,   /* file names may be absolute paths */
   QUARRY_FORMAT_NEEDS_SPLIT   = 1 << 1,   /* every image needs a split */
+  QUARRY_FORMAT_CLASS_LIST    = 1 << 2,   /* keeps the whole class list, in order */
 } QuarryFormatFlags;
 
 typedef struct
@@ -62,6 +63,12 @@ typedef struct
   /* Whether `path` looks like this format (cheap: names and a peek at the first bytes). */
   gboolean       (*detect)     (const char          *path);
 } QuarryFormat;
+
+/* Progress of a long import or export, called in the worker thread: stage is a translated
+ * phrase ("Copying images"), fraction 0..1 within it. */
+typedef void (*QuarryProgressFunc) (const char *stage,
+                                    double      fraction,
+                                    gpointer    user_data);
 
 GQuark              quarry_format_error_quark   (void);
 

@@ -148,11 +148,21 @@ static const char schema_v2[] =
   "CREATE UNIQUE INDEX label_class_hotkey_idx ON label_class (hotkey);"
   "CREATE INDEX annotation_author_idx ON annotation (author, sample_id);";
 
+/* Export splits: which split each sample fell in, per splitting scheme (ratios, seed), so a
+ * sample keeps its split when new samples arrive. */
+static const char schema_v3[] =
+  "CREATE TABLE split_assignment ("
+  "  scheme TEXT NOT NULL,"
+  "  sample_id INTEGER NOT NULL REFERENCES sample (id) ON DELETE CASCADE,"
+  "  split TEXT NOT NULL,"
+  "  PRIMARY KEY (scheme, sample_id)) STRICT;";
+
 G_STATIC_ASSERT (QUARRY_SHAPE_KINDS_ALL == 63);
 
 static const QuarryMigration migrations[] = {
   { 1, schema_v1 },
   { 2, schema_v2 },
+  { 3, schema_v3 },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == QUARRY_STORE_SCHEMA_VERSION);
@@ -3393,4 +3403,184 @@ quarry_store_list_annotators (QuarryStore  *self,
       return NULL;
     }
   return g_strv_builder_end (names);
+}
+
+/* Bulk import and export */
+
+static gboolean
+import_one (QuarryStore                *self,
+            const QuarryAnnotationRow  *row,
+            gint64                      now_us,
+            GString                    *body,
+            GError                    **error)
+{
+  g_autofree char *id = NULL;
+  QuarryAnnotationRow after = *row;
+  guint8 uuid[16];
+
+  if (!check_annotation (self, row, error))
+    return FALSE;
+  uuid7_generate (uuid);
+  id = uuid_to_string (uuid);
+  after.id = id;
+  after.author = self->actor;
+  after.created_us = after.updated_us = now_us;
+  after.version = 1;
+  if (!insert_annotation (self, uuid, &after, error))
+    return FALSE;
+  if (body->str[body->len - 1] != '[')
+    g_string_append_c (body, ',');
+  g_string_append (body, "{\"id\":");
+  json_append_string (body, id);
+  g_string_append (body, ",\"after\":");
+  append_annotation_json (body, &after);
+  g_string_append_c (body, '}');
+  return TRUE;
+}
+
+gboolean
+quarry_store_import_annotations (QuarryStore                *self,
+                                 gint64                      sample_id,
+                                 const QuarryAnnotationRow  *rows,
+                                 guint                       n_rows,
+                                 const char                 *origin,
+                                 GError                    **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(GString) body = g_string_new ("{\"origin\":");
+  gint64 now_us = g_get_real_time ();
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), FALSE);
+  g_return_val_if_fail (rows != NULL || n_rows == 0, FALSE);
+
+  json_append_string (body, origin != NULL ? origin : "");
+  g_string_append (body, ",\"shapes\":[");
+  locker = g_rec_mutex_locker_new (&self->lock);
+  if (!write_begin (self, error))
+    return FALSE;
+  for (guint i = 0; ok && i < n_rows; i++)
+    {
+      QuarryAnnotationRow row = rows[i];
+
+      row.sample_id = sample_id;
+      ok = import_one (self, &row, now_us, body, error);
+    }
+  g_string_append (body, "]}");
+  ok = ok && insert_event (self, "annotations-imported", sample_id, body->str, error);
+  return write_end (self, ok, error);
+}
+
+gboolean
+quarry_store_foreach_annotation (QuarryStore              *self,
+                                 GCancellable             *cancellable,
+                                 QuarryAnnotationRowFunc   func,
+                                 gpointer                  user_data,
+                                 GError                  **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(CachedStmt) stmt = NULL;
+  guint n = 0;
+  int rc;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), FALSE);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  stmt = stmt_get (self,
+                   "SELECT " ANNOTATION_COLUMNS " FROM annotation"
+                   " ORDER BY sample_id, created_us, id", error);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_auto(QuarryAnnotationRow) row = { 0 };
+
+      if ((++n & 1023) == 0 && g_cancellable_is_cancelled (cancellable))
+        return set_error (self, SQLITE_INTERRUPT, error);
+      read_annotation_row (stmt, &row);
+      if (!func (&row, user_data))
+        return TRUE;
+    }
+  if (rc != SQLITE_DONE)
+    return set_error (self, rc, error);
+  return TRUE;
+}
+
+GHashTable *
+quarry_store_get_splits (QuarryStore  *self,
+                         const char   *scheme,
+                         GError      **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(CachedStmt) stmt = NULL;
+  g_autoptr(GHashTable) splits = NULL;
+  int rc;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), NULL);
+
+  splits = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  locker = g_rec_mutex_locker_new (&self->lock);
+  stmt = stmt_get (self, "SELECT sample_id, split FROM split_assignment WHERE scheme = ?1",
+                   error);
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, scheme);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_hash_table_insert (splits, g_memdup2 (&(gint64) { sqlite3_column_int64 (stmt, 0) },
+                                            sizeof (gint64)),
+                         column_dup (stmt, 1));
+  if (rc != SQLITE_DONE)
+    {
+      set_error (self, rc, error);
+      return NULL;
+    }
+  return g_steal_pointer (&splits);
+}
+
+static gboolean
+put_split (QuarryStore  *self,
+           const char   *scheme,
+           gint64        sample_id,
+           const char   *split,
+           GError      **error)
+{
+  g_autoptr(CachedStmt) stmt = NULL;
+
+  stmt = stmt_get (self,
+                   "INSERT INTO split_assignment (scheme, sample_id, split) VALUES (?1, ?2, ?3)"
+                   " ON CONFLICT (scheme, sample_id) DO UPDATE SET split = excluded.split",
+                   error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, scheme);
+  sqlite3_bind_int64 (stmt, 2, sample_id);
+  bind_text (stmt, 3, split);
+  return stmt_run (self, stmt, error);
+}
+
+gboolean
+quarry_store_put_splits (QuarryStore       *self,
+                         const char        *scheme,
+                         const gint64      *sample_ids,
+                         const char *const *splits,
+                         guint              n,
+                         GError           **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(GString) body = g_string_new ("{\"scheme\":");
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), FALSE);
+
+  if (n == 0)
+    return TRUE;
+  json_append_string (body, scheme);
+  g_string_append_printf (body, ",\"count\":%u}", n);
+  locker = g_rec_mutex_locker_new (&self->lock);
+  if (!write_begin (self, error))
+    return FALSE;
+  for (guint i = 0; ok && i < n; i++)
+    ok = put_split (self, scheme, sample_ids[i], splits[i], error);
+  ok = ok && insert_event (self, "splits-assigned", 0, body->str, error);
+  return write_end (self, ok, error);
 }

@@ -64,7 +64,7 @@ typedef enum
   QUARRY_SORT_UNLABELED_FIRST,  /* samples without shapes first, then by relative path */
 } QuarrySortKey;
 
-#define QUARRY_STORE_SCHEMA_VERSION 2
+#define QUARRY_STORE_SCHEMA_VERSION 3
 #define QUARRY_STORE_DEFAULT_BUSY_TIMEOUT_MS 5000
 
 typedef struct
@@ -152,6 +152,9 @@ typedef struct
 /* Returns FALSE to stop the iteration. */
 typedef gboolean (*QuarrySampleRowFunc) (const QuarrySampleRow *row,
                                          gpointer               user_data);
+/* Returns FALSE to stop the iteration; the row's strings live for the call. */
+typedef gboolean (*QuarryAnnotationRowFunc) (const QuarryAnnotationRow *row,
+                                             gpointer                   user_data);
 
 #define QUARRY_TYPE_STORE (quarry_store_get_type ())
 G_DECLARE_FINAL_TYPE (QuarryStore, quarry_store, QUARRY, STORE, GObject)
@@ -383,6 +386,37 @@ gboolean          quarry_store_append_event         (QuarryStore       *self,
 GArray           *quarry_store_list_events          (QuarryStore       *self,
                                                      gint64             after_id,
                                                      guint              limit,
+                                                     GError           **error);
+
+/* Bulk import and export. */
+
+/* Adds shapes to one sample (rows' class_id, kind, geometry and attributes; their id,
+ * sample_id, author, times and version are ignored) and one "annotations-imported" event
+ * with body {"origin": origin, "shapes": [{"id", "after": row}, ...]}.  The status does
+ * not change.  All or nothing. */
+gboolean          quarry_store_import_annotations   (QuarryStore       *self,
+                                                     gint64             sample_id,
+                                                     const QuarryAnnotationRow *rows,
+                                                     guint              n_rows,
+                                                     const char        *origin,
+                                                     GError           **error);
+/* Every shape of the project ordered by sample, then creation. */
+gboolean          quarry_store_foreach_annotation   (QuarryStore       *self,
+                                                     GCancellable      *cancellable,
+                                                     QuarryAnnotationRowFunc func,
+                                                     gpointer           user_data,
+                                                     GError           **error);
+/* Split of each sample under a splitting scheme (a string naming ratios and seed):
+ * gint64 * sample id -> split name; free with g_hash_table_unref. */
+GHashTable       *quarry_store_get_splits           (QuarryStore       *self,
+                                                     const char        *scheme,
+                                                     GError           **error);
+/* Records (or replaces) n assignments in one transaction, with a "splits-assigned" event. */
+gboolean          quarry_store_put_splits           (QuarryStore       *self,
+                                                     const char        *scheme,
+                                                     const gint64      *sample_ids,
+                                                     const char *const *splits,
+                                                     guint              n,
                                                      GError           **error);
 
 /* Names of everyone who authored a shape, sorted (for the annotator filter). */

@@ -1,0 +1,53 @@
+/* quarry-cli-private.h: helpers shared by the command-line files. */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "quarry-store.h"
+
+G_BEGIN_DECLS
+
+int          quarry_cli_exit_code       (const GError *error);
+/* Prints "quarry: FILE: message" and returns the exit code for the error. */
+int          quarry_cli_report_error    (const char   *file,
+                                         const GError *error);
+/* Parses options; prints usage errors.  Returns FALSE (with *status set) to stop. */
+gboolean     quarry_cli_parse_options   (const char   *command,
+                                         GOptionEntry *entries,
+                                         int          *argc,
+                                         char       ***argv,
+                                         int           min_args,
+                                         int           max_args,
+                                         int          *status);
+gboolean     quarry_cli_is_terminal     (void);
+void         quarry_cli_print_json      (JsonBuilder  *builder);
+QuarryStore *quarry_cli_open_project    (const char       *path,
+                                         QuarryStoreFlags  flags,
+                                         int              *status);
+/* SIGINT handler: cancels the GCancellable in user_data. */
+gboolean     quarry_cli_on_interrupt    (gpointer      user_data);
+
+/* quarry-cli-interop.c */
+typedef struct
+{
+  const char *format;       /* a format name, or "auto" */
+  int status;               /* -1: keep */
+  gboolean replace;
+  GStrv map;                /* "NAME=TARGET" (TARGET empty: skip the class) */
+  gboolean dry_run;
+  gboolean quiet;
+  JsonBuilder *json;        /* NULL: print text */
+} QuarryCliLabelImport;
+
+gboolean     quarry_cli_import_labels   (QuarryStore                *store,
+                                         const char                 *path,
+                                         const QuarryCliLabelImport *options,
+                                         GCancellable               *cancellable,
+                                         guint                      *n_problems,
+                                         GError                    **error);
+int          quarry_cli_export          (int    argc,
+                                         char **argv);
+int          quarry_cli_formats         (int    argc,
+                                         char **argv);
+
+G_END_DECLS
