@@ -1,0 +1,575 @@
+/* test-interop.c: export from a project and import into one, through every format. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <math.h>
+#include <unistd.h>
+
+#include "quarry-export.h"
+#include "quarry-importer.h"
+#include "quarry-label-import.h"
+#include "quarry-shape.h"
+#include "quarry-store.h"
+
+#define N_IMAGES 12
+
+typedef struct
+{
+  char *dir;               /* everything of the test lives here */
+  char *images;            /* the project's image folder */
+  QuarryStore *store;
+  gint64 car;
+  gint64 person;
+  gint64 sunny;            /* a tag class */
+} Fixture;
+
+static void
+write_png (const char *path,
+           guint       width,
+           guint       height)
+{
+  g_autoptr(QuarryImage) image = quarry_image_new (width, height, 3);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autofree char *parent = g_path_get_dirname (path);
+  guint8 *pixels = quarry_image_get_data (image);
+
+  for (guint i = 0; i < image->stride * height; i++)
+    pixels[i] = (guint8) (i * 31);
+  bytes = quarry_image_encode_png (image, NULL);
+  g_assert_cmpint (g_mkdir_with_parents (parent, 0777), ==, 0);
+  g_assert_true (g_file_set_contents (path, g_bytes_get_data (bytes, NULL),
+                                      g_bytes_get_size (bytes), NULL));
+}
+
+static void
+import_folder (QuarryStore *store,
+               const char  *folder)
+{
+  g_autoptr(QuarryImporter) importer = quarry_importer_new (store, folder);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (quarry_importer_run (importer, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static void
+add_shape (Fixture     *f,
+           gint64       sample,
+           QuarryShape *shape)
+{
+  g_autofree char *geometry = quarry_shape_geometry_to_json (shape);
+  g_autofree char *id = NULL;
+  g_autoptr(GError) error = NULL;
+
+  id = quarry_store_add_annotation (f->store, sample, shape->class_id,
+                                    quarry_shape_kind_to_string (shape->kind), geometry, &error);
+  g_assert_no_error (error);
+  quarry_shape_free (shape);
+}
+
+static QuarryShape *
+polygon (gint64 class_id,
+         double x,
+         double y)
+{
+  QuarryShape *shape = quarry_shape_new (QUARRY_SHAPE_POLYGON, class_id);
+
+  quarry_shape_add_point (shape, x, y);
+  quarry_shape_add_point (shape, x + 20.25, y + 2);
+  quarry_shape_add_point (shape, x + 10, y + 15.5);
+  return shape;
+}
+
+static QuarryShape *
+rotated (gint64 class_id)
+{
+  QuarryShape *shape = quarry_shape_new (QUARRY_SHAPE_ROTATED_BOX, class_id);
+
+  quarry_shape_add_point (shape, 60, 40);
+  shape->width = 30;
+  shape->height = 12;
+  shape->angle = 0.5;
+  return shape;
+}
+
+static gboolean
+collect_id (const QuarrySampleRow *row,
+            gpointer               user_data)
+{
+  g_array_append_val ((GArray *) user_data, row->id);
+  return TRUE;
+}
+
+static GArray *
+sample_ids (QuarryStore *store)
+{
+  QuarrySampleFilter filter = { .status = -1, .sort = QUARRY_SORT_NAME };
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  g_assert_true (quarry_store_query_samples (store, &filter, NULL, collect_id, ids, NULL));
+  return ids;
+}
+
+/* 12 images in 3 sequences-like folders (one empty image, one unicode name), shapes of
+ * every kind, statuses alternating accepted/submitted. */
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *project = NULL;
+  g_autoptr(GArray) ids = NULL;
+
+  f->dir = g_dir_make_tmp ("quarry-interop-XXXXXX", NULL);
+  f->images = g_build_filename (f->dir, "photos", NULL);
+  for (guint i = 0; i < N_IMAGES; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%s/%s%02u.png", i < 6 ? "day" : "nacht",
+                                               i == 7 ? "straße-" : "frame", i);
+      g_autofree char *path = g_build_filename (f->images, name, NULL);
+
+      write_png (path, 120, 80);
+    }
+  project = g_build_filename (f->dir, "p.quarry", NULL);
+  f->store = quarry_store_open (project, QUARRY_STORE_OPEN_CREATE, NULL);
+  import_folder (f->store, f->images);
+  f->car = quarry_store_ensure_class (f->store, "car", NULL, NULL);
+  f->person = quarry_store_ensure_class (f->store, "person", NULL, NULL);
+  f->sunny = quarry_store_ensure_class (f->store, "sunny", NULL, NULL);
+  ids = sample_ids (f->store);
+  g_assert_cmpuint (ids->len, ==, N_IMAGES);
+  for (guint i = 0; i < N_IMAGES; i++)
+    {
+      gint64 id = g_array_index (ids, gint64, i);
+
+      quarry_store_set_sample_status (f->store, id, i % 2 == 0 ? QUARRY_STATUS_ACCEPTED
+                                                               : QUARRY_STATUS_SUBMITTED, NULL);
+      if (i == 2)
+        continue;   /* an accepted image without shapes */
+      add_shape (f, id, quarry_shape_new_box (f->car, 10.5 + i, 5.25, 40.75 + i, 30));
+      add_shape (f, id, polygon (f->person, 50, 20 + i));
+      if (i % 3 == 0)
+        add_shape (f, id, rotated (f->car));
+      if (i % 4 == 0)
+        add_shape (f, id, quarry_shape_new (QUARRY_SHAPE_TAG, f->sunny));
+    }
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *command = g_strdup_printf ("rm -rf '%s'", f->dir);
+
+  g_clear_object (&f->store);
+  g_assert_cmpint (system (command), ==, 0);
+  g_free (f->images);
+  g_free (f->dir);
+}
+
+static QuarryExport *
+export_to (Fixture             *f,
+           QuarryExportOptions *options,
+           const char          *name,
+           GError             **error)
+{
+  g_autofree char *out = g_build_filename (f->dir, name, NULL);
+  QuarryExport *export = quarry_export_new (f->store, options);
+
+  quarry_export_run (export, out, NULL, NULL, NULL, error);
+  return export;
+}
+
+static guint
+count_annotations (QuarryStore *store)
+{
+  QuarryStoreStats stats;
+
+  g_assert_true (quarry_store_get_stats (store, &stats, NULL));
+  return (guint) stats.n_annotations;
+}
+
+/* Every format: a verified export, then an import into an empty project gives back as
+ * many shapes as were written. */
+static void
+test_round_trip_every_format (Fixture       *f,
+                              gconstpointer  data)
+{
+  for (const QuarryFormat *const *format = quarry_format_list (); *format != NULL; format++)
+    {
+      g_autofree char *out = g_strdup_printf ("out-%s", (*format)->name);
+      g_autofree char *out_path = g_build_filename (f->dir, out, NULL);
+      g_autofree char *project = g_strdup_printf ("%s/back-%s.quarry", f->dir, (*format)->name);
+      g_autoptr(QuarryExport) export = NULL;
+      g_autoptr(QuarryStore) back = NULL;
+      g_autoptr(QuarryLabelImport) import = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *json = NULL;
+      QuarryImportSummary summary;
+      QuarryExportOptions options;
+      guint written = 0;
+
+      g_test_message ("format %s", (*format)->name);
+      quarry_export_options_init (&options);
+      options.format = *format;
+      options.n_splits = 2;
+      options.ratios[0] = 75;
+      options.ratios[1] = 25;
+      options.seed = 3;
+      export = export_to (f, &options, out, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (strstr (quarry_export_get_report (export), "passed"));
+      json = quarry_export_dup_report_json (export);
+      g_assert_nonnull (strstr (json, "\"verified\" : true"));
+      for (guint s = 0; s < quarry_export_get_n_splits (export); s++)
+        for (guint c = 0; c < quarry_export_get_n_classes (export); c++)
+          written += quarry_export_get_split (export, s)->n_shapes[c];
+
+      back = quarry_store_open (project, QUARRY_STORE_OPEN_CREATE, NULL);
+      import = quarry_label_import_new (back, out_path, *format);
+      g_assert_true (quarry_label_import_run (import, NULL, NULL, NULL, &error));
+      g_assert_no_error (error);
+      quarry_label_import_get_summary (import, &summary);
+      g_assert_cmpuint (summary.n_images, ==, N_IMAGES);
+      g_assert_cmpuint (summary.n_new, ==, N_IMAGES);
+      g_assert_cmpuint (summary.n_missing, ==, 0);
+      g_assert_cmpuint (summary.n_imported, ==, written);
+      g_assert_cmpuint (count_annotations (back), ==, written);
+    }
+}
+
+static void
+test_coco_box_coordinates_survive (Fixture       *f,
+                                   gconstpointer  data)
+{
+  g_autofree char *out = g_build_filename (f->dir, "coco", NULL);
+  g_autofree char *project = g_build_filename (f->dir, "back.quarry", NULL);
+  g_autoptr(QuarryExport) export = NULL;
+  g_autoptr(QuarryStore) back = NULL;
+  g_autoptr(QuarryLabelImport) import = NULL;
+  g_autoptr(GArray) ids = NULL;
+  g_autoptr(GArray) shapes = NULL;
+  g_autoptr(GError) error = NULL;
+  QuarryExportOptions options;
+  gboolean seen_box = FALSE;
+
+  quarry_export_options_init (&options);
+  options.format = quarry_format_find ("coco");
+  export = export_to (f, &options, "coco", &error);
+  g_assert_no_error (error);
+  back = quarry_store_open (project, QUARRY_STORE_OPEN_CREATE, NULL);
+  import = quarry_label_import_new (back, out, NULL);
+  g_assert_true (quarry_label_import_run (import, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (quarry_label_import_get_format (import) == options.format);
+  ids = sample_ids (back);
+  shapes = quarry_store_list_annotations (back, g_array_index (ids, gint64, 0), NULL);
+  for (guint i = 0; i < shapes->len; i++)
+    {
+      QuarryAnnotationRow *row = &g_array_index (shapes, QuarryAnnotationRow, i);
+
+      if (g_str_equal (row->kind, "box"))
+        {
+          g_assert_cmpstr (row->geometry, ==, "{\"x\":10.5,\"y\":5.25,\"w\":30.25,\"h\":24.75}");
+          seen_box = TRUE;
+        }
+    }
+  g_assert_true (seen_box);
+}
+
+static void
+test_failed_import_changes_nothing (Fixture       *f,
+                                    gconstpointer  data)
+{
+  g_autofree char *out = g_build_filename (f->dir, "coco", NULL);
+  g_autofree char *project = g_build_filename (f->dir, "back.quarry", NULL);
+  g_autoptr(QuarryExport) export = NULL;
+  g_autoptr(QuarryStore) back = NULL;
+  g_autoptr(QuarryLabelImport) import = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  QuarryStoreStats before, after;
+  QuarryExportOptions options;
+
+  quarry_export_options_init (&options);
+  options.format = quarry_format_find ("coco");
+  export = export_to (f, &options, "coco", &error);
+  g_assert_no_error (error);
+  back = quarry_store_open (project, QUARRY_STORE_OPEN_CREATE, NULL);
+  quarry_store_ensure_class (back, "existing", NULL, NULL);
+  g_assert_true (quarry_store_get_stats (back, &before, NULL));
+  import = quarry_label_import_new (back, out, NULL);
+  g_assert_true (quarry_label_import_prepare (import, NULL, &error));
+  g_cancellable_cancel (cancellable);
+  g_assert_false (quarry_label_import_run (import, NULL, NULL, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_true (quarry_store_get_stats (back, &after, NULL));
+  g_assert_cmpuint (after.n_samples, ==, before.n_samples);
+  g_assert_cmpuint (after.n_classes, ==, before.n_classes);
+  g_assert_cmpuint (after.n_annotations, ==, before.n_annotations);
+  g_assert_cmpuint (after.n_events, ==, before.n_events);
+  g_assert_cmpuint (after.n_sources, ==, before.n_sources);
+}
+
+static void
+test_class_mapping (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *out = g_build_filename (f->dir, "coco", NULL);
+  g_autoptr(QuarryExport) export = NULL;
+  g_autoptr(QuarryLabelImport) import = NULL;
+  g_autoptr(GArray) classes = NULL;
+  g_autoptr(GError) error = NULL;
+  QuarryExportOptions options;
+  guint before = count_annotations (f->store);
+
+  quarry_export_options_init (&options);
+  options.format = quarry_format_find ("coco");
+  export = export_to (f, &options, "coco", &error);
+  g_assert_no_error (error);
+  /* Back into the same project: images match, "car" merges, "person" renamed, "sunny"
+   * (no shapes in COCO) stays as it is. */
+  import = quarry_label_import_new (f->store, out, NULL);
+  g_assert_true (quarry_label_import_prepare (import, NULL, &error));
+  g_assert_no_error (error);
+  for (guint c = 0; c < quarry_label_import_get_n_classes (import); c++)
+    {
+      const QuarryImportClass *klass = quarry_label_import_get_class (import, c);
+
+      g_assert_cmpint (klass->action, ==, QUARRY_CLASS_MERGE);
+      if (g_str_equal (klass->name, "person"))
+        quarry_label_import_map_class (import, c, "pedestrian");
+    }
+  quarry_label_import_set_replace (import, FALSE);
+  g_assert_true (quarry_label_import_run (import, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  classes = quarry_store_list_classes (f->store, NULL);
+  g_assert_cmpuint (classes->len, ==, 4);
+  /* Sorted by name: car, pedestrian, person, sunny. */
+  g_assert_cmpstr (g_array_index (classes, QuarryClassRow, 1).name, ==, "pedestrian");
+  g_assert_cmpuint (g_array_index (classes, QuarryClassRow, 1).n_shapes, ==, N_IMAGES - 1);
+  g_assert_cmpuint (count_annotations (f->store), >, before);
+}
+
+static void
+test_filters (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(QuarryExport) accepted = NULL;
+  g_autoptr(QuarryExport) tagged = NULL;
+  g_autoptr(GError) error = NULL;
+  QuarryExportOptions options;
+  const char *cars[] = { "car", NULL };
+  const char *sunny[] = { "sunny", NULL };
+
+  quarry_export_options_init (&options);
+  options.format = quarry_format_find ("coco");
+  options.status = QUARRY_STATUS_ACCEPTED;
+  options.classes = (GStrv) cars;
+  accepted = quarry_export_new (f->store, &options);
+  g_assert_true (quarry_export_prepare (accepted, NULL, &error));
+  g_assert_cmpuint (quarry_export_get_split (accepted, 0)->n_images, ==, N_IMAGES / 2);
+  g_assert_cmpuint (quarry_export_get_split (accepted, 0)->n_empty, ==, 1);
+  g_assert_cmpuint (quarry_export_get_n_classes (accepted), ==, 1);
+  options.status = -1;
+  options.classes = NULL;
+  options.tags = (GStrv) sunny;
+  tagged = quarry_export_new (f->store, &options);
+  g_assert_true (quarry_export_prepare (tagged, NULL, &error));
+  /* Images 0, 4, 8 carry the tag. */
+  g_assert_cmpuint (quarry_export_get_split (tagged, 0)->n_images, ==, 3);
+  options.tags = (GStrv) (const char *[]) { "nope", NULL };
+  g_clear_object (&tagged);
+  tagged = quarry_export_new (f->store, &options);
+  g_assert_false (quarry_export_prepare (tagged, NULL, &error));
+  g_assert_error (error, QUARRY_STORE_ERROR, QUARRY_STORE_ERROR_NOT_FOUND);
+}
+
+static void
+test_splits_are_stable (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(QuarryExport) first = NULL;
+  g_autoptr(QuarryExport) second = NULL;
+  g_autoptr(GHashTable) before = NULL;
+  g_autoptr(GHashTable) after = NULL;
+  g_autoptr(GError) error = NULL;
+  QuarryExportOptions options;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  quarry_export_options_init (&options);
+  options.format = quarry_format_find ("coco");
+  options.n_splits = 3;
+  options.ratios[0] = 60;
+  options.ratios[1] = 20;
+  options.ratios[2] = 20;
+  options.seed = 11;
+  first = export_to (f, &options, "first", &error);
+  g_assert_no_error (error);
+  before = quarry_store_get_splits (f->store, "ratios=60/20/20;seed=11;sequences=1", NULL);
+  g_assert_cmpuint (g_hash_table_size (before), ==, N_IMAGES);
+  /* New images arrive; the old ones keep their split. */
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/later/new%u.png", f->images, i);
+
+      write_png (path, 64, 64);
+    }
+  import_folder (f->store, f->images);
+  second = export_to (f, &options, "second", &error);
+  g_assert_no_error (error);
+  after = quarry_store_get_splits (f->store, "ratios=60/20/20;seed=11;sequences=1", NULL);
+  g_assert_cmpuint (g_hash_table_size (after), ==, N_IMAGES + 6);
+  g_hash_table_iter_init (&iter, before);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    g_assert_cmpstr (g_hash_table_lookup (after, key), ==, value);
+}
+
+static void
+test_refuses_non_empty_folder (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autofree char *out = g_build_filename (f->dir, "taken", NULL);
+  g_autofree char *precious = g_build_filename (out, "precious.txt", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(QuarryExport) refused = NULL;
+  g_autoptr(QuarryExport) replaced = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) dir = NULL;
+  QuarryExportOptions options;
+  const char *name;
+  guint aside = 0;
+
+  g_assert_cmpint (g_mkdir (out, 0777), ==, 0);
+  g_assert_true (g_file_set_contents (precious, "keep me", -1, NULL));
+  quarry_export_options_init (&options);
+  options.format = quarry_format_find ("coco");
+  refused = export_to (f, &options, "taken", &error);
+  g_assert_error (error, QUARRY_FORMAT_ERROR, QUARRY_FORMAT_ERROR_EXISTS);
+  g_clear_error (&error);
+  g_assert_true (g_file_get_contents (precious, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "keep me");
+  /* With overwrite, the old folder is moved aside, not deleted. */
+  options.overwrite = TRUE;
+  replaced = export_to (f, &options, "taken", &error);
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (precious, G_FILE_TEST_EXISTS));
+  dir = g_dir_open (f->dir, 0, NULL);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_prefix (name, "taken.replaced-"))
+      {
+        g_autofree char *moved = g_build_filename (f->dir, name, "precious.txt", NULL);
+
+        g_assert_true (g_file_test (moved, G_FILE_TEST_IS_REGULAR));
+        aside++;
+      }
+  g_assert_cmpuint (aside, ==, 1);
+}
+
+/* Class names that look like paths never lead a file out of the output folder. */
+static void
+test_hostile_class_names (Fixture       *f,
+                          gconstpointer  data)
+{
+  const char *names[] = { "../../escaped", "/etc/evil", "a/../../b", "x\\..\\y", NULL };
+  g_autoptr(GArray) ids = sample_ids (f->store);
+
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      gint64 id = quarry_store_ensure_class (f->store, names[i], NULL, NULL);
+
+      add_shape (f, g_array_index (ids, gint64, i), quarry_shape_new (QUARRY_SHAPE_TAG, id));
+      add_shape (f, g_array_index (ids, gint64, i), quarry_shape_new_box (id, 1, 1, 9, 9));
+    }
+  for (const QuarryFormat *const *format = quarry_format_list (); *format != NULL; format++)
+    {
+      g_autofree char *sub = g_strdup_printf ("deep/%s/out", (*format)->name);
+      g_autofree char *escaped = g_build_filename (f->dir, "deep", (*format)->name, "escaped",
+                                                   NULL);
+      g_autofree char *escaped2 = g_build_filename (f->dir, "deep", "escaped", NULL);
+      g_autoptr(QuarryExport) export = NULL;
+      g_autoptr(GError) error = NULL;
+      QuarryExportOptions options;
+
+      quarry_export_options_init (&options);
+      options.format = *format;
+      export = export_to (f, &options, sub, &error);
+      /* Either a clean error or a verified export; never a file outside. */
+      if (error != NULL)
+        g_test_message ("%s: %s", (*format)->name, error->message);
+      g_assert_false (g_file_test (escaped, G_FILE_TEST_EXISTS));
+      g_assert_false (g_file_test (escaped2, G_FILE_TEST_EXISTS));
+      g_assert_false (g_file_test ("/etc/evil", G_FILE_TEST_EXISTS));
+    }
+}
+
+static void
+test_reference_mode (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *images = g_build_filename (f->dir, "ref", "images", NULL);
+  g_autoptr(QuarryExport) export = NULL;
+  g_autoptr(GError) error = NULL;
+  QuarryExportOptions options;
+
+  quarry_export_options_init (&options);
+  options.format = quarry_format_find ("coco");
+  options.images = QUARRY_IMAGES_REFERENCE;
+  export = export_to (f, &options, "ref", &error);
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (images, G_FILE_TEST_EXISTS));
+  g_assert_nonnull (strstr (quarry_export_get_report (export), "passed"));
+}
+
+static void
+test_missing_images_reported (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autofree char *json = g_build_filename (f->dir, "labels.json", NULL);
+  g_autofree char *project = g_build_filename (f->dir, "other.quarry", NULL);
+  g_autoptr(QuarryStore) other = NULL;
+  g_autoptr(QuarryLabelImport) import = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = g_strdup_printf (
+    "{\"images\": [{\"id\": 1, \"file_name\": \"photos/day/frame00.png\", \"width\": 120, "
+    "\"height\": 80}, {\"id\": 2, \"file_name\": \"gone.jpg\", \"width\": 5, \"height\": 5}],"
+    " \"categories\": [{\"id\": 7, \"name\": \"car\"}], \"annotations\": ["
+    "{\"id\": 1, \"image_id\": 1, \"category_id\": 7, \"bbox\": [-5, 10, 300, 20]},"
+    "{\"id\": 2, \"image_id\": 2, \"category_id\": 7, \"bbox\": [1, 1, 2, 2]}]}");
+  QuarryImportSummary summary;
+
+  g_assert_true (g_file_set_contents (json, text, -1, NULL));
+  other = quarry_store_open (project, QUARRY_STORE_OPEN_CREATE, NULL);
+  import = quarry_label_import_new (other, json, NULL);
+  quarry_label_import_set_status (import, QUARRY_STATUS_ACCEPTED);
+  g_assert_true (quarry_label_import_run (import, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  quarry_label_import_get_summary (import, &summary);
+  g_assert_cmpuint (summary.n_new, ==, 1);
+  g_assert_cmpuint (summary.n_missing, ==, 1);
+  g_assert_cmpuint (summary.n_imported, ==, 1);
+  g_assert_cmpuint (summary.n_clamped, ==, 1);
+  g_assert_cmpuint (summary.n_problems, ==, 1);
+  g_assert_nonnull (strstr (g_ptr_array_index (quarry_label_import_get_problems (import), 0),
+                            "gone.jpg"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/interop/round-trip-every-format", test_round_trip_every_format);
+  ADD ("/interop/coco-coordinates", test_coco_box_coordinates_survive);
+  ADD ("/interop/failed-import-changes-nothing", test_failed_import_changes_nothing);
+  ADD ("/interop/class-mapping", test_class_mapping);
+  ADD ("/interop/filters", test_filters);
+  ADD ("/interop/stable-splits", test_splits_are_stable);
+  ADD ("/interop/non-empty-folder", test_refuses_non_empty_folder);
+  ADD ("/interop/hostile-class-names", test_hostile_class_names);
+  ADD ("/interop/reference", test_reference_mode);
+  ADD ("/interop/missing-images", test_missing_images_reported);
+#undef ADD
+  return g_test_run ();
+}
