@@ -247,6 +247,89 @@ class CliTest(unittest.TestCase):
         self.assertEqual(self.quarry("demo", folder, "--scenes", "0").returncode, 2)
 
 
+    def demo_project(self, scenes=60):
+        folder = os.path.join(self.dir, "demo")
+        r = self.quarry("demo", folder, "--scenes", str(scenes), "--quiet", timeout=300)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout.strip()
+
+    def test_formats_lists_coco(self):
+        r = self.quarry("formats")
+        self.assertEqual(r.returncode, 0)
+        self.assertIn("coco", r.stdout)
+
+    def test_export_verified_json_and_reimport(self):
+        project = self.demo_project()
+        out = os.path.join(self.dir, "out ünï")
+        r = self.quarry("export", "--format", "coco", "--split", "80/10/10", "--seed", "3",
+                        "--status", "accepted", "--json", project, out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        report = json.loads(r.stdout)
+        self.assertTrue(report["verified"])
+        self.assertEqual(report["differences"], 0)
+        self.assertEqual([s["name"] for s in report["splits"]], ["train", "val", "test"])
+        self.assertEqual(sum(s["images"] for s in report["splits"]), report["images"])
+        self.assertTrue(os.path.exists(os.path.join(out, "quarry-export-report.txt")))
+        with open(os.path.join(out, "annotations", "instances_train.json")) as f:
+            train = json.load(f)
+        self.assertGreater(len(train["annotations"]), 0)
+        # Exporting again into the same folder is refused; nothing there changes.
+        again = self.quarry("export", "--format", "coco", project, out)
+        self.assertEqual(again.returncode, 1)
+        self.assertIn("not an empty folder", again.stderr)
+        # The labels come back into a new project, with a class renamed on the way.
+        other = os.path.join(self.dir, "other.quarry")
+        r = self.quarry("import", "--create", "--format", "auto", "--map", "car=vehicle",
+                        "--status", "accepted", "--json", other, out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        result = json.loads(r.stdout)[0]
+        self.assertEqual(result["format"], "coco")
+        self.assertEqual(result["new"], report["images"])
+        self.assertEqual(result["imported"], report["shapes"])
+        info = json.loads(self.quarry("info", other, "--json").stdout)
+        self.assertIn("vehicle", [c["name"] for c in info["classes"]])
+        self.assertEqual(info["annotations"], report["shapes"])
+
+    def test_export_usage_errors(self):
+        project = self.demo_project(30)
+        out = os.path.join(self.dir, "out")
+        for args in (["--format", "nope"], ["--format", "coco", "--split", "80/x"],
+                     ["--format", "coco", "--status", "great"],
+                     ["--format", "coco", "--images", "teleport"], []):
+            r = self.quarry("export", *args, project, out)
+            self.assertEqual(r.returncode, 2, (args, r.stderr))
+        self.assertFalse(os.path.exists(out))
+
+    def test_import_labels_problems_exit_4(self):
+        self.good_images(2)
+        labels = os.path.join(self.dir, "labels.json")
+        with open(labels, "w") as f:
+            json.dump({"images": [{"id": 1, "file_name": "images/sub folder/img 000.png",
+                                   "width": 8, "height": 6},
+                                  {"id": 2, "file_name": "nowhere.png", "width": 4,
+                                   "height": 4}],
+                       "categories": [{"id": 3, "name": "dog"}],
+                       "annotations": [{"id": 1, "image_id": 1, "category_id": 3,
+                                        "bbox": [1, 1, 4, 3]},
+                                       {"id": 2, "image_id": 1, "category_id": 99,
+                                        "bbox": [1, 1, 4, 3]}]}, f)
+        r = self.quarry("import", "--create", "--format", "coco", self.project, labels)
+        self.assertEqual(r.returncode, 4, r.stderr)
+        self.assertIn("nowhere.png", r.stderr)
+        self.assertIn("annotations[1]", r.stderr)
+        info = json.loads(self.quarry("info", self.project, "--json").stdout)
+        self.assertEqual(info["annotations"], 1)
+        broken = os.path.join(self.dir, "broken.json")
+        with open(broken, "w") as f:
+            f.write('{"images": [')
+        r = self.quarry("import", "--format", "coco", self.project, broken)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("broken.json", r.stderr)
+        r = self.quarry("import", "--format", "nope", self.project, broken)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("quarry formats", r.stderr)
+
+
 if __name__ == "__main__":
     QUARRY = os.path.abspath(sys.argv.pop(1))
     unittest.main(verbosity=2)
