@@ -591,23 +591,10 @@ static JsonParser *
 parse_file (const char  *path,
             GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr(GError) local_error = NULL;
-  g_autofree char *contents = NULL;
-  gsize length;
+  g_autoptr(JsonParser) parser = quarry_format_load_json (path, error);
 
-  if (!g_file_get_contents (path, &contents, &length, error))
+  if (parser == NULL)
     return NULL;
-  if (!json_parser_load_from_data (parser, contents, (gssize) length, &local_error))
-    {
-      const char *message = local_error->message;
-
-      /* json-glib says "<data>:line:column: ..."; name the file instead. */
-      if (g_str_has_prefix (message, "<data>:"))
-        message += strlen ("<data>:");
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s:%s", path, message);
-      return NULL;
-    }
   if (json_parser_get_root (parser) == NULL ||
       !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
@@ -1266,7 +1253,7 @@ const QuarryFormat quarry_coco_format = {
   .kinds = QUARRY_DATASET_KIND_BIT (QUARRY_DATASET_BOX) |
            QUARRY_DATASET_KIND_BIT (QUARRY_DATASET_POLYGON) |
            QUARRY_DATASET_KIND_BIT (QUARRY_DATASET_RLE),
-  .flags = QUARRY_FORMAT_CAN_REFERENCE,
+  .flags = QUARRY_FORMAT_CAN_REFERENCE | QUARRY_FORMAT_CLASS_LIST,
   .tolerance = 0.001,
   .read = coco_read,
   .write = coco_write,

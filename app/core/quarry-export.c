@@ -23,6 +23,7 @@ typedef struct
   char *relpath;
   guint n_shapes;
   gboolean has_tag;        /* a tag of a class in options.tags */
+  gboolean tagged;         /* any tag among the exported shapes */
 } ExportSample;
 
 struct _QuarryExport
@@ -45,6 +46,7 @@ struct _QuarryExport
   guint converted[QUARRY_DATASET_N_KINDS][QUARRY_DATASET_N_KINDS];
   guint dropped[QUARRY_DATASET_N_KINDS];
   guint unclassed;
+  guint untagged;               /* images left out: the format holds only tagged ones */
   guint n_oriented;             /* images with an EXIF rotation */
 
   char *directory;
@@ -429,6 +431,7 @@ collect_shape (const QuarryAnnotationRow *row,
       return TRUE;
     }
   g_array_index (self->samples, ExportSample, image - 1).n_shapes++;
+  g_array_index (self->samples, ExportSample, image - 1).tagged |= a->kind == QUARRY_DATASET_TAG;
   quarry_dataset_add_annotation (self->dataset, a);
   return TRUE;
 }
@@ -465,19 +468,32 @@ dataset_with_categories (const QuarryDataset *from)
   return dataset;
 }
 
-/* Keeps only the samples with a wanted tag, renumbering images. */
+static gboolean
+keep_sample (QuarryExport       *self,
+             const ExportSample *sample)
+{
+  if (self->options.tags != NULL && !sample->has_tag)
+    return FALSE;
+  if ((self->options.format->flags & QUARRY_FORMAT_NEEDS_TAG) && !sample->tagged)
+    {
+      self->untagged++;
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Keeps only the samples with a wanted tag (and, for formats that need one, with any
+ * tag), renumbering images. */
 static void
-filter_tags (QuarryExport *self)
+filter_samples (QuarryExport *self)
 {
   QuarryDataset *old = self->dataset;
-  GArray *samples = g_array_new (FALSE, TRUE, sizeof (ExportSample));
+  GArray *samples;
   g_autofree guint *map = g_new (guint, self->samples->len + 1);
 
-  if (self->options.tags == NULL)
-    {
-      g_array_unref (samples);
-      return;
-    }
+  if (self->options.tags == NULL && !(self->options.format->flags & QUARRY_FORMAT_NEEDS_TAG))
+    return;
+  samples = g_array_new (FALSE, TRUE, sizeof (ExportSample));
   g_array_set_clear_func (samples, export_sample_clear);
   self->dataset = dataset_with_categories (old);
   g_hash_table_remove_all (self->sample_index);
@@ -486,7 +502,7 @@ filter_tags (QuarryExport *self)
       ExportSample *sample = &g_array_index (self->samples, ExportSample, i);
 
       map[i] = G_MAXUINT;
-      if (!sample->has_tag)
+      if (!keep_sample (self, sample))
         continue;
       map[i] = samples->len;
       g_array_append_val (samples, *sample);
@@ -660,7 +676,7 @@ quarry_export_prepare (QuarryExport  *self,
   if (!load_classes (self, error) || !load_samples (self, cancellable, error) ||
       !load_shapes (self, cancellable, error))
     return FALSE;
-  filter_tags (self);
+  filter_samples (self);
   if (!assign_splits (self, error))
     return FALSE;
   count_splits (self);
@@ -821,6 +837,37 @@ make_parent (const char  *path,
   return FALSE;
 }
 
+/* Category index + 1 of each image's first tag, 0 when it has none. */
+static guint *
+first_tags (const QuarryDataset *dataset)
+{
+  guint *tags = g_new0 (guint, dataset->images->len + 1);
+
+  for (guint i = dataset->annotations->len; i > 0; i--)
+    {
+      const QuarryDatasetAnnotation *a = quarry_dataset_get_annotation (dataset, i - 1);
+
+      if (a->kind == QUARRY_DATASET_TAG)
+        tags[a->image] = a->category + 1;
+    }
+  return tags;
+}
+
+static char *
+image_path_for (const QuarryFormat  *format,
+                const QuarryDataset *dataset,
+                const guint         *tags,
+                guint                index)
+{
+  QuarryDatasetImage *image = quarry_dataset_get_image (dataset, index);
+
+  if (format->tagged_image_path != NULL && tags[index] > 0)
+    return format->tagged_image_path (image->split,
+                                      quarry_dataset_get_category (dataset, tags[index] - 1)->name,
+                                      image->file_name, index);
+  return format->image_path (image->split, image->file_name, index);
+}
+
 static gboolean
 place_images (QuarryExport        *self,
               QuarryProgressFunc   progress,
@@ -830,6 +877,7 @@ place_images (QuarryExport        *self,
 {
   const QuarryFormat *format = self->options.format;
   g_autoptr(GHashTable) used = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree guint *tags = first_tags (self->dataset);
   guint n = self->dataset->images->len;
 
   for (guint i = 0; i < n; i++)
@@ -846,7 +894,7 @@ place_images (QuarryExport        *self,
           image->file_name = g_strdup (image->path);
           continue;
         }
-      relative = unique_path (used, format->image_path (image->split, image->file_name, i));
+      relative = unique_path (used, image_path_for (format, self->dataset, tags, i));
       target = quarry_format_safe_join (self->directory, relative, error);
       if (target == NULL || !make_parent (target, error) ||
           !place_image (self->options.images, image->path, target, error))
@@ -922,6 +970,9 @@ append_conversions (QuarryExport *self,
     }
   if (self->unclassed > 0)
     g_string_append_printf (out, _("  %u shapes without a class left out\n"), self->unclassed);
+  if (self->untagged > 0)
+    g_string_append_printf (out, _("  %u images without a tag left out: the format holds only "
+                                   "tagged images\n"), self->untagged);
 }
 
 static void
@@ -1172,6 +1223,8 @@ quarry_export_dup_report_json (QuarryExport *self)
   json_builder_add_int_value (builder, self->dataset != NULL ? self->dataset->annotations->len : 0);
   json_builder_set_member_name (builder, "shapes_left_out");
   json_builder_add_int_value (builder, dropped + self->unclassed);
+  json_builder_set_member_name (builder, "images_left_out");
+  json_builder_add_int_value (builder, self->untagged);
   if (self->dataset != NULL)
     add_splits_json (self, builder);
   add_verification_json (self, builder);

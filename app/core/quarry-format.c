@@ -5,16 +5,20 @@
 #include <fcntl.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "quarry-format.h"
+#include "quarry-classify.h"
 #include "quarry-coco.h"
+#include "quarry-labelstudio.h"
 #include "quarry-image.h"
 
 #define MAX_COMPONENT 255
 #define MAX_RELATIVE 1024
+#define MAX_JSON_NESTING 256
 
 G_DEFINE_QUARK (quarry-format-error-quark, quarry_format_error)
 
@@ -23,6 +27,9 @@ quarry_format_list (void)
 {
   static const QuarryFormat *const formats[] = {
     &quarry_coco_format,
+    &quarry_labelstudio_format,
+    &quarry_classify_csv_format,
+    &quarry_classify_folders_format,
     NULL,
   };
 
@@ -277,4 +284,66 @@ quarry_format_find_image (const char *base_dir,
         return g_steal_pointer (&candidate);
     }
   return NULL;
+}
+
+static gboolean
+json_nesting_ok (const char *text,
+                 gsize       length)
+{
+  gboolean in_string = FALSE;
+  guint depth = 0;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = text[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+        }
+      else if (c == '"')
+        in_string = TRUE;
+      else if (c == '[' || c == '{')
+        {
+          if (++depth > MAX_JSON_NESTING)
+            return FALSE;
+        }
+      else if ((c == ']' || c == '}') && depth > 0)
+        depth--;
+    }
+  return TRUE;
+}
+
+JsonParser *
+quarry_format_load_json (const char  *path,
+                         GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *contents = NULL;
+  gsize length;
+
+  if (!g_file_get_contents (path, &contents, &length, error))
+    return NULL;
+  if (!json_nesting_ok (contents, length))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _("%s: lists and objects are nested more than %d deep"), path,
+                   MAX_JSON_NESTING);
+      return NULL;
+    }
+  if (!json_parser_load_from_data (parser, contents, (gssize) length, &local_error))
+    {
+      const char *message = local_error->message;
+
+      /* json-glib says "<data>:line:column: ..."; name the file instead. */
+      if (g_str_has_prefix (message, "<data>:"))
+        message += strlen ("<data>:");
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s:%s", path, message);
+      return NULL;
+    }
+  return g_steal_pointer (&parser);
 }

@@ -40,6 +40,7 @@ typedef enum
   QUARRY_FORMAT_CAN_REFERENCE = 1 << 0,   /* file names may be absolute paths */
   QUARRY_FORMAT_NEEDS_SPLIT   = 1 << 1,   /* every image needs a split */
   QUARRY_FORMAT_CLASS_LIST    = 1 << 2,   /* keeps the whole class list, in order */
+  QUARRY_FORMAT_NEEDS_TAG     = 1 << 3,   /* holds only images with an image-level tag */
 } QuarryFormatFlags;
 
 typedef struct
@@ -62,6 +63,12 @@ typedef struct
                                 guint                index);
   /* Whether `path` looks like this format (cheap: names and a peek at the first bytes). */
   gboolean       (*detect)     (const char          *path);
+  /* Optional, for layouts that depend on an image's class (class folders): like
+   * image_path, given the class name of the image's first tag. */
+  char          *(*tagged_image_path) (const char     *split,
+                                       const char     *label,
+                                       const char     *file_name,
+                                       guint           index);
 } QuarryFormat;
 
 /* Progress of a long import or export, called in the worker thread: stage is a translated
@@ -110,6 +117,11 @@ void                quarry_format_append_number  (GString     *out,
 /* g_ascii_strtod() of the whole token; FALSE unless it is a finite number. */
 gboolean            quarry_format_parse_number   (const char  *token,
                                                   double      *value);
+/* Reads and parses a JSON file (a json-glib JsonParser, immutable).  Errors name the
+ * file, with line:column for syntax errors; lists and objects nested deeper than 256 are
+ * refused before parsing (json-glib recurses and would overflow the stack). */
+struct _JsonParser *quarry_format_load_json     (const char  *path,
+                                                  GError     **error);
 /* Finds an image next to an annotation file: `name` resolved against `base_dir`, then
  * the same with the extensions .jpg .jpeg .png (and upper-case) tried when `name` has
  * none.  NULL when absent. */
