@@ -15,6 +15,8 @@
 #include "quarry-coco.h"
 #include "quarry-labelstudio.h"
 #include "quarry-image.h"
+#include "quarry-kitti.h"
+#include "quarry-voc.h"
 
 #define MAX_COMPONENT 255
 #define MAX_RELATIVE 1024
@@ -27,7 +29,9 @@ quarry_format_list (void)
 {
   static const QuarryFormat *const formats[] = {
     &quarry_coco_format,
+    &quarry_voc_format,
     &quarry_labelstudio_format,
+    &quarry_kitti_format,
     &quarry_classify_csv_format,
     &quarry_classify_folders_format,
     NULL,
