@@ -559,6 +559,85 @@ test_missing_images_reported (Fixture       *f,
                             "gone.jpg"));
 }
 
+/* A JPEG with an EXIF orientation: an APP1 segment with one IFD entry after SOI. */
+static void
+write_oriented_jpeg (const char *path,
+                     guint       width,
+                     guint       height,
+                     guint       orientation)
+{
+  g_autoptr(QuarryImage) image = quarry_image_new (width, height, 3);
+  g_autoptr(GBytes) jpeg = NULL;
+  const guint8 app1[] = {
+    0xff, 0xe1, 0x00, 0x22, 'E', 'x', 'i', 'f', 0, 0,
+    'M', 'M', 0x00, 0x2a, 0x00, 0x00, 0x00, 0x08,
+    0x00, 0x01,
+    0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01, 0x00, (guint8) orientation, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00,
+  };
+  g_autoptr(GByteArray) file = g_byte_array_new ();
+  const guint8 *data;
+  gsize size;
+
+  memset (quarry_image_get_data (image), 128, image->stride * height);
+  jpeg = quarry_image_encode_jpeg (image, 80, NULL);
+  data = g_bytes_get_data (jpeg, &size);
+  g_byte_array_append (file, data, 2);
+  g_byte_array_append (file, app1, sizeof app1);
+  g_byte_array_append (file, data + 2, size - 2);
+  g_assert_true (g_file_set_contents (path, (char *) file->data, file->len, NULL));
+}
+
+/* Coordinates and sizes refer to the image as displayed, in every format. */
+static void
+test_exif_rotated_image (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("quarry-exif-XXXXXX", NULL);
+  g_autofree char *photos = g_build_filename (dir, "photos", NULL);
+  g_autofree char *photo = g_build_filename (photos, "portrait.jpg", NULL);
+  g_autofree char *project = g_build_filename (dir, "p.quarry", NULL);
+  g_autofree char *command = g_strdup_printf ("rm -rf '%s'", dir);
+  g_autoptr(QuarryStore) store = NULL;
+  g_autoptr(GArray) ids = NULL;
+  g_autofree char *id = NULL;
+  gint64 car;
+
+  g_assert_cmpint (g_mkdir (photos, 0777), ==, 0);
+  write_oriented_jpeg (photo, 120, 80, 6);
+  store = quarry_store_open (project, QUARRY_STORE_OPEN_CREATE, NULL);
+  import_folder (store, photos);
+  ids = sample_ids (store);
+  car = quarry_store_ensure_class (store, "car", NULL, NULL);
+  /* Displayed 80 x 120: a box low in the portrait image. */
+  id = quarry_store_add_annotation (store, g_array_index (ids, gint64, 0), car, "box",
+                                    "{\"x\":5,\"y\":70,\"w\":60,\"h\":45}", NULL);
+  g_assert_nonnull (id);
+  for (const QuarryFormat *const *format = quarry_format_list (); *format != NULL; format++)
+    {
+      g_autofree char *out = g_build_filename (dir, (*format)->name, NULL);
+      g_autoptr(QuarryExport) export = NULL;
+      g_autoptr(QuarryDataset) back = NULL;
+      g_autoptr(GError) error = NULL;
+      QuarryExportOptions options;
+
+      if ((*format)->kinds == QUARRY_DATASET_KIND_BIT (QUARRY_DATASET_TAG))
+        continue;   /* classification holds no boxes */
+      quarry_export_options_init (&options);
+      options.format = *format;
+      export = quarry_export_new (store, &options);
+      g_test_message ("format %s", (*format)->name);
+      g_assert_true (quarry_export_run (export, out, NULL, NULL, NULL, &error));
+      g_assert_no_error (error);
+      back = (*format)->read (out, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (quarry_dataset_get_image (back, 0)->width, ==, 80);
+      g_assert_cmpint (quarry_dataset_get_image (back, 0)->height, ==, 120);
+      g_assert_cmpfloat (fabs (quarry_dataset_get_annotation (back, 0)->y - 70), <=, 1);
+    }
+  g_clear_object (&store);
+  g_assert_cmpint (system (command), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -576,5 +655,6 @@ main (int argc, char **argv)
   ADD ("/interop/reference", test_reference_mode);
   ADD ("/interop/missing-images", test_missing_images_reported);
 #undef ADD
+  g_test_add_func ("/interop/exif-rotated", test_exif_rotated_image);
   return g_test_run ();
 }
