@@ -13,9 +13,11 @@
 #include "quarry-format.h"
 #include "quarry-classify.h"
 #include "quarry-coco.h"
+#include "quarry-cvat.h"
 #include "quarry-labelstudio.h"
 #include "quarry-image.h"
 #include "quarry-kitti.h"
+#include "quarry-labelme.h"
 #include "quarry-voc.h"
 
 #define MAX_COMPONENT 255
@@ -30,6 +32,8 @@ quarry_format_list (void)
   static const QuarryFormat *const formats[] = {
     &quarry_coco_format,
     &quarry_voc_format,
+    &quarry_cvat_format,
+    &quarry_labelme_format,
     &quarry_labelstudio_format,
     &quarry_kitti_format,
     &quarry_classify_csv_format,
