@@ -215,8 +215,8 @@ print_import_text (QuarryLabelImport *import,
                action_label (klass), klass->n_shapes);
     }
   if (done)
-    g_print (_("Imported %u shapes (%u moved inside their image, %u masks as boxes, %u left "
-               "out)\n"), s.n_imported, s.n_clamped, s.n_converted, s.n_skipped);
+    g_print (_("Imported %u shapes (%u moved inside their image, %u masks traced as polygons, "
+               "%u left out)\n"), s.n_imported, s.n_clamped, s.n_converted, s.n_skipped);
 }
 
 static void
@@ -227,7 +227,7 @@ add_import_json (JsonBuilder       *builder,
   QuarryImportSummary s;
   GPtrArray *problems = quarry_label_import_get_problems (import);
   const char *names[] = { "images", "matched", "new", "missing", "shapes", "imported",
-                          "clamped", "masks_as_boxes", "left_out" };
+                          "clamped", "masks_traced", "left_out" };
   guint values[G_N_ELEMENTS (names)];
 
   quarry_label_import_get_summary (import, &s);

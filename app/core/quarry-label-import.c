@@ -11,6 +11,7 @@
 
 #include "quarry-dataset.h"
 #include "quarry-label-import.h"
+#include "quarry-mask.h"
 #include "quarry-shape.h"
 
 #define SAMPLE_BATCH 1000
@@ -624,7 +625,40 @@ add_new_samples (QuarryLabelImport  *self,
   return TRUE;
 }
 
-/* Store shapes for one annotation (several for a multi-ring polygon), clamped. */
+#define MASK_TOLERANCE 0.7
+#define MASK_MAX_PARTS 64
+
+/* The outlines of a mask's parts as polygons; FALSE when it cannot be decoded. */
+static gboolean
+trace_mask (const QuarryDatasetAnnotation *a,
+            gint64                         class_id,
+            GPtrArray                     *shapes)
+{
+  g_autofree guint8 *mask = NULL;
+  g_autoptr(GPtrArray) rings = NULL;
+
+  if (a->rle_counts == NULL || a->rle_width <= 0 || a->rle_height <= 0)
+    return FALSE;
+  mask = quarry_mask_from_rle ((const guint32 *) a->rle_counts->data, a->rle_counts->len,
+                               (guint) a->rle_width, (guint) a->rle_height);
+  if (mask == NULL)
+    return FALSE;
+  rings = quarry_mask_trace (mask, (guint) a->rle_width, (guint) a->rle_height, MASK_TOLERANCE,
+                             MASK_MAX_PARTS);
+  for (guint r = 0; r < rings->len; r++)
+    {
+      GArray *ring = g_ptr_array_index (rings, r);
+      QuarryShape *shape = quarry_shape_new (QUARRY_SHAPE_POLYGON, class_id);
+
+      for (guint i = 0; i < ring->len; i++)
+        quarry_shape_add_point (shape, g_array_index (ring, QuarryPoint, i).x,
+                                g_array_index (ring, QuarryPoint, i).y);
+      g_ptr_array_add (shapes, shape);
+    }
+  return rings->len > 0;
+}
+
+/* Store shapes for one annotation (several for a multi-ring polygon or a mask in parts). */
 static void
 shapes_from (const QuarryDatasetAnnotation *a,
              gint64                         class_id,
@@ -634,6 +668,12 @@ shapes_from (const QuarryDatasetAnnotation *a,
 
   switch (a->kind)
     {
+    case QUARRY_DATASET_RLE:
+      if (trace_mask (a, class_id, shapes))
+        return;
+      g_ptr_array_add (shapes, quarry_shape_new_box (class_id, a->x, a->y, a->x + a->width,
+                                                     a->y + a->height));
+      return;
     case QUARRY_DATASET_TAG:
       g_ptr_array_add (shapes, quarry_shape_new (QUARRY_SHAPE_TAG, class_id));
       return;
@@ -662,7 +702,6 @@ shapes_from (const QuarryDatasetAnnotation *a,
         }
       return;
     case QUARRY_DATASET_BOX:
-    case QUARRY_DATASET_RLE:
     case QUARRY_DATASET_N_KINDS:
     default:
       g_ptr_array_add (shapes, quarry_shape_new_box (class_id, a->x, a->y, a->x + a->width,

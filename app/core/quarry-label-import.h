@@ -7,8 +7,10 @@
  * proposes a class mapping: a class with the same name (case ignored) is merged, others
  * are created.  The caller may change the mapping (rename, merge into another class, or
  * skip) and then run(), which writes everything in one transaction: a failed or cancelled
- * import changes nothing.  Shapes are clamped to their image; masks become boxes (counted);
- * each polygon ring becomes its own polygon.  Problems name the file and the record.
+ * import changes nothing.  Shapes are clamped to their image; masks become polygons traced
+ * along their pixel edges, one per part, holes left out (counted; a mask that cannot be
+ * decoded becomes its box); each polygon ring becomes its own polygon.  Problems name the
+ * file and the record.
  *
  * Run prepare() and run() in a worker thread.
  */
@@ -47,7 +49,7 @@ typedef struct
   /* After run: */
   guint n_imported;          /* shapes written */
   guint n_clamped;           /* moved inside their image */
-  guint n_converted;         /* masks written as boxes */
+  guint n_converted;         /* masks traced into polygons */
   guint n_skipped;           /* left out (skipped class, kind not allowed, outside image) */
 } QuarryImportSummary;
 
