@@ -19,6 +19,7 @@
 #include "quarry-kitti.h"
 #include "quarry-labelme.h"
 #include "quarry-voc.h"
+#include "quarry-yolo.h"
 
 #define MAX_COMPONENT 255
 #define MAX_RELATIVE 1024
@@ -31,6 +32,10 @@ quarry_format_list (void)
 {
   static const QuarryFormat *const formats[] = {
     &quarry_coco_format,
+    &quarry_yolo_format,
+    &quarry_yolo_seg_format,
+    &quarry_yolo_obb_format,
+    &quarry_yolo_txt_format,
     &quarry_voc_format,
     &quarry_cvat_format,
     &quarry_labelme_format,

@@ -175,7 +175,9 @@ export_to (Fixture             *f,
   g_autofree char *out = g_build_filename (f->dir, name, NULL);
   QuarryExport *export = quarry_export_new (f->store, options);
 
-  quarry_export_run (export, out, NULL, NULL, NULL, error);
+  if (!quarry_export_run (export, out, NULL, NULL, NULL, error) &&
+      quarry_export_get_report (export) != NULL)
+    g_test_message ("%s", quarry_export_get_report (export));
   return export;
 }
 
