@@ -241,7 +241,8 @@ quarry_splits_assign (QuarrySplitItem *items,
           g_ptr_array_add (open, group);
         }
     }
-  qsort (open->pdata, open->len, sizeof (gpointer), compare_groups);
+  if (open->len > 1)
+    qsort (open->pdata, open->len, sizeof (gpointer), compare_groups);
   for (guint i = 0; i < open->len; i++)
     {
       Group *group = g_ptr_array_index (open, i);
