@@ -640,6 +640,74 @@ test_exif_rotated_image (void)
   g_assert_cmpint (system (command), ==, 0);
 }
 
+/* Every real sample in shared/testdata: detected, matched and imported into a project. */
+static void
+test_conformance_samples (void)
+{
+  static const struct
+  {
+    const char *path;
+    const char *format;
+    guint images;
+    guint missing;
+    guint shapes;
+  } samples[] = {
+    { "datumaro-coco/coco_instances", "coco", 2, 0, 3 },
+    { "labelme-coco/instance_segmentation_coco", "coco", 3, 0, 12 },
+    { "cvatdatumaro-yolo/yolov8_detection", "yolo", 1, 0, 2 },
+    { "cvatdatumaro-yolo/yolov8_segmentation", "yolo-seg", 1, 0, 2 },
+    { "ultralytics-yolo/coco8", "yolo", 8, 0, 30 },
+    { "labelstudio-yolo/test_import_yolo_data_unif_dims", "yolo-txt", 5, 0, 19 },
+    { "datumaro-voc/voc_dataset1", "voc", 2, 0, 2 },
+    { "labelme-voc/bbox_detection_voc", "voc", 3, 0, 9 },
+    { "datumaro-cvat/for_images_export_task", "cvat", 2, 0, 4 },
+    { "labelme-labelme/bbox_detection/data_annotated", "labelme", 3, 0, 9 },
+    { "labelme-labelme/instance_segmentation/data_annotated", "labelme", 3, 0, 14 },
+    /* Label Studio's samples come without their images: every record is reported. */
+    { "labelstudio-json/rectangles/data.json", "labelstudio", 2, 2, 0 },
+    { "datumaro-kitti/kitti_detection", "kitti", 2, 0, 5 },
+    { "kittiobjvis-kitti", "kitti", 2, 0, 3 },
+  };
+  const char *root = g_getenv ("QUARRY_TESTDATA");
+  g_autofree char *dir = NULL;
+  g_autofree char *command = NULL;
+
+  if (root == NULL || !g_file_test (root, G_FILE_TEST_IS_DIR))
+    {
+      g_test_skip ("QUARRY_TESTDATA not available");
+      return;
+    }
+  dir = g_dir_make_tmp ("quarry-conformance-XXXXXX", NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (samples); i++)
+    {
+      g_autofree char *path = g_build_filename (root, samples[i].path, NULL);
+      g_autofree char *project = g_strdup_printf ("%s/%u.quarry", dir, i);
+      g_autoptr(QuarryStore) store = NULL;
+      g_autoptr(QuarryLabelImport) import = NULL;
+      g_autoptr(GError) error = NULL;
+      QuarryImportSummary summary;
+
+      if (!g_file_test (path, G_FILE_TEST_EXISTS))
+        continue;
+      g_test_message ("%s", samples[i].path);
+      store = quarry_store_open (project, QUARRY_STORE_OPEN_CREATE, NULL);
+      import = quarry_label_import_new (store, path, NULL);
+      g_assert_true (quarry_label_import_run (import, NULL, NULL, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_cmpstr (quarry_label_import_get_format (import)->name, ==, samples[i].format);
+      quarry_label_import_get_summary (import, &summary);
+      g_assert_cmpuint (summary.n_images, ==, samples[i].images);
+      g_assert_cmpuint (summary.n_missing, ==, samples[i].missing);
+      g_assert_cmpuint (summary.n_new, ==, samples[i].images - samples[i].missing);
+      g_assert_cmpuint (summary.n_shapes, ==, samples[i].shapes);
+      g_assert_cmpuint (count_annotations (store), ==, summary.n_imported);
+      if (samples[i].shapes > 0)
+        g_assert_cmpuint (summary.n_imported, >=, samples[i].shapes - summary.n_skipped);
+    }
+  command = g_strdup_printf ("rm -rf '%s'", dir);
+  g_assert_cmpint (system (command), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -658,5 +726,6 @@ main (int argc, char **argv)
   ADD ("/interop/missing-images", test_missing_images_reported);
 #undef ADD
   g_test_add_func ("/interop/exif-rotated", test_exif_rotated_image);
+  g_test_add_func ("/interop/conformance-samples", test_conformance_samples);
   return g_test_run ();
 }
