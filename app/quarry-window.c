@@ -12,6 +12,8 @@
 #include "quarry-browser-page.h"
 #include "quarry-classes-page.h"
 #include "quarry-demo.h"
+#include "quarry-export-dialog.h"
+#include "quarry-import-labels-dialog.h"
 #include "quarry-importer.h"
 #include "quarry-problems-dialog.h"
 #include "quarry-sample.h"
@@ -231,6 +233,9 @@ update_page (QuarryWindow *self)
   gtk_widget_set_visible (self->details_button, g_str_equal (page, "browser"));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.import-folder",
                                  self->store != NULL && self->task_cancellable == NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.import-labels",
+                                 self->store != NULL && self->task_cancellable == NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export", self->store != NULL);
   update_title (self);
 }
 
@@ -1024,6 +1029,43 @@ reload_action (GtkWidget *widget, const char *name, GVariant *param)
 }
 
 static void
+on_labels_imported (QuarryWindow *self,
+                    const char   *summary)
+{
+  if (self->store != NULL)
+    reload_all (self);
+  show_toast (self, summary);
+}
+
+static void
+import_labels_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  QuarryWindow *self = QUARRY_WINDOW (widget);
+  GtkWidget *dialog;
+
+  if (self->store == NULL)
+    return;
+  dialog = quarry_import_labels_dialog_new (GTK_WINDOW (self), self->store);
+  g_signal_connect_object (dialog, "imported", G_CALLBACK (on_labels_imported), self,
+                           G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+export_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  QuarryWindow *self = QUARRY_WINDOW (widget);
+  GtkWidget *dialog;
+
+  if (self->store == NULL)
+    return;
+  dialog = quarry_export_dialog_new (GTK_WINDOW (self), self->store,
+                                     filter_is_empty (self->samples)
+                                     ? NULL : quarry_sample_list_get_filter (self->samples));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
 classes_action (GtkWidget *widget, const char *name, GVariant *param)
 {
   open_classes (QUARRY_WINDOW (widget));
@@ -1122,6 +1164,9 @@ install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.classes", NULL, classes_action);
   gtk_widget_class_install_action (widget_class, "win.user-name", NULL, user_name_action);
   gtk_widget_class_install_action (widget_class, "win.reload", NULL, reload_action);
+  gtk_widget_class_install_action (widget_class, "win.import-labels", NULL,
+                                   import_labels_action);
+  gtk_widget_class_install_action (widget_class, "win.export", NULL, export_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.reload", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.reload",
                                        NULL);
@@ -1139,6 +1184,26 @@ install_actions (GtkWidgetClass *widget_class)
                                        NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK,
                                        "window.close", NULL);
+}
+
+/* Ctrl+Shift+I and Ctrl+Shift+E.  GtkWindow's own bindings run before a subclass's, and it
+ * binds Ctrl+Shift+I to the GTK Inspector, so these are caught in the capture phase. */
+static void
+add_interop_shortcuts (QuarryWindow *self)
+{
+  GtkEventController *controller = gtk_shortcut_controller_new ();
+  const struct { const char *trigger; const char *action; } shortcuts[] = {
+    { "<Control><Shift>i", "win.import-labels" },
+    { "<Control><Shift>e", "win.export" },
+  };
+
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
+  for (guint i = 0; i < G_N_ELEMENTS (shortcuts); i++)
+    gtk_shortcut_controller_add_shortcut (
+      GTK_SHORTCUT_CONTROLLER (controller),
+      gtk_shortcut_new (gtk_shortcut_trigger_parse_string (shortcuts[i].trigger),
+                        gtk_named_action_new (shortcuts[i].action)));
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
 }
 
 static void
@@ -1205,6 +1270,7 @@ quarry_window_init (QuarryWindow *self)
   g_signal_connect_swapped (self->settings, "changed::recent-projects",
                             G_CALLBACK (update_recent), self);
 
+  add_interop_shortcuts (self);
   drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
   g_signal_connect (drop, "drop", G_CALLBACK (on_drop), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));

@@ -576,7 +576,8 @@ resolve_classes (QuarryLabelImport  *self,
     {
       QuarryImportClass *klass = &g_array_index (self->classes, QuarryImportClass, i);
 
-      if (klass->action == QUARRY_CLASS_SKIP || klass->n_shapes == 0)
+      /* Classes without shapes come along too: they are part of the labels' schema. */
+      if (klass->action == QUARRY_CLASS_SKIP)
         continue;
       targets[i].class_id = quarry_store_ensure_class (self->store, klass->target, NULL, error);
       if (targets[i].class_id == 0)

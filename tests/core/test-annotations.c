@@ -993,7 +993,7 @@ test_migrate_v1 (void)
   make_v1_project (path);
   store = quarry_store_open (path, QUARRY_STORE_OPEN_DEFAULT, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (quarry_store_get_schema_version (store), ==, 2);
+  g_assert_cmpuint (quarry_store_get_schema_version (store), ==, QUARRY_STORE_SCHEMA_VERSION);
   uuid = quarry_store_dup_meta (store, "uuid");
   g_assert_true (g_uuid_string_is_valid (uuid));
 
@@ -1037,7 +1037,7 @@ test_migrate_v1 (void)
   /* Reopening does not migrate again. */
   store = quarry_store_open (path, QUARRY_STORE_OPEN_DEFAULT, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (quarry_store_get_schema_version (store), ==, 2);
+  g_assert_cmpuint (quarry_store_get_schema_version (store), ==, QUARRY_STORE_SCHEMA_VERSION);
   g_clear_object (&store);
   rm_rf (dir);
 }
