@@ -20,7 +20,6 @@
 #define AREA_LIMIT 1e14
 #define SIZE_LIMIT 1000000
 /* Integral doubles up to 2^53 are accepted as integers. */
-#define EXACT_INT_LIMIT 9007199254740992.0
 
 static const char * const annotation_members[] = {
   "id", "image_id", "category_id", "segmentation", "area", "bbox", "iscrowd", NULL,
@@ -36,58 +35,8 @@ typedef struct
 
 /* Reading numbers */
 
-static gboolean
-node_to_int (JsonNode *node,
-             gint64   *out)
-{
-  double value;
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return FALSE;
-  if (json_node_get_value_type (node) == G_TYPE_INT64)
-    {
-      *out = json_node_get_int (node);
-      return TRUE;
-    }
-  if (json_node_get_value_type (node) != G_TYPE_DOUBLE)
-    return FALSE;
-  value = json_node_get_double (node);
-  if (!isfinite (value) || floor (value) != value || fabs (value) > EXACT_INT_LIMIT)
-    return FALSE;
-  *out = (gint64) value;
-  return TRUE;
-}
 
-static gboolean
-node_to_number (JsonNode *node,
-                double    limit,
-                double   *out)
-{
-  GType type;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return FALSE;
-  type = json_node_get_value_type (node);
-  if (type == G_TYPE_INT64)
-    *out = (double) json_node_get_int (node);
-  else if (type == G_TYPE_DOUBLE)
-    *out = json_node_get_double (node);
-  else
-    return FALSE;
-  return isfinite (*out) && fabs (*out) <= limit;
-}
-
-static gboolean
-node_to_size (JsonNode *node,
-              int      *out)
-{
-  gint64 value;
-
-  if (!node_to_int (node, &value) || value <= 0 || value > SIZE_LIMIT)
-    return FALSE;
-  *out = (int) value;
-  return TRUE;
-}
 
 /* NULL when absent or null. */
 static const char *
@@ -112,7 +61,7 @@ static char *
 read_id (JsonObject *object,
          gint64     *id)
 {
-  if (!node_to_int (json_object_get_member (object, "id"), id) || *id < 0)
+  if (!quarry_format_json_int (json_object_get_member (object, "id"), id) || *id < 0)
     return g_strdup (_("“id” is not a non-negative integer"));
   return NULL;
 }
@@ -172,8 +121,8 @@ read_image (Reader     *reader,
   file_name = member_string (object, "file_name", &wrong);
   if (file_name == NULL || *file_name == '\0')
     return g_strdup (_("“file_name” is not a non-empty string"));
-  if (!node_to_size (json_object_get_member (object, "width"), &width) ||
-      !node_to_size (json_object_get_member (object, "height"), &height))
+  if (!quarry_format_json_size (json_object_get_member (object, "width"), SIZE_LIMIT, &width) ||
+      !quarry_format_json_size (json_object_get_member (object, "height"), SIZE_LIMIT, &height))
     return g_strdup_printf (_("“width” and “height” must be integers from 1 to %d"),
                             SIZE_LIMIT);
   index = quarry_dataset_add_image (reader->dataset, id, file_name, width, height);
@@ -204,8 +153,8 @@ read_ring (QuarryDatasetAnnotation *annotation,
     {
       QuarryPoint p;
 
-      if (!node_to_number (json_array_get_element (array, i), COORD_LIMIT, &p.x) ||
-          !node_to_number (json_array_get_element (array, i + 1), COORD_LIMIT, &p.y))
+      if (!quarry_format_json_number (json_array_get_element (array, i), COORD_LIMIT, &p.x) ||
+          !quarry_format_json_number (json_array_get_element (array, i + 1), COORD_LIMIT, &p.y))
         return g_strdup_printf (_("segmentation ring %u has a value that is not a number "
                                   "within ±%g"), number, COORD_LIMIT);
       g_array_append_val (points, p);
@@ -280,7 +229,7 @@ read_rle_counts (JsonNode *node,
       gint64 value;
       guint32 count;
 
-      if (!node_to_int (json_array_get_element (array, i), &value) ||
+      if (!quarry_format_json_int (json_array_get_element (array, i), &value) ||
           value < 0 || value > G_MAXUINT32)
         return FALSE;
       count = (guint32) value;
@@ -304,8 +253,8 @@ read_rle (QuarryDatasetAnnotation *annotation,
 
   if (size == NULL || !JSON_NODE_HOLDS_ARRAY (size) ||
       json_array_get_length (size_array = json_node_get_array (size)) != 2 ||
-      !node_to_size (json_array_get_element (size_array, 0), &height) ||
-      !node_to_size (json_array_get_element (size_array, 1), &width))
+      !quarry_format_json_size (json_array_get_element (size_array, 0), SIZE_LIMIT, &height) ||
+      !quarry_format_json_size (json_array_get_element (size_array, 1), SIZE_LIMIT, &width))
     return g_strdup (_("RLE “size” is not [height, width]"));
   if (height != image->height || width != image->width)
     return g_strdup_printf (_("RLE size %d×%d differs from the image size %d×%d"),
@@ -430,7 +379,7 @@ read_bbox (QuarryDatasetAnnotation *annotation,
       json_array_get_length (array = json_node_get_array (node)) != 4)
     return g_strdup (_("“bbox” is not a list of 4 numbers"));
   for (guint i = 0; i < 4; i++)
-    if (!node_to_number (json_array_get_element (array, i), COORD_LIMIT, &v[i]))
+    if (!quarry_format_json_number (json_array_get_element (array, i), COORD_LIMIT, &v[i]))
       return g_strdup_printf (_("“bbox” has a value that is not a number within ±%g"),
                               COORD_LIMIT);
   if (v[2] < 0 || v[3] < 0)
@@ -452,7 +401,7 @@ read_reference (Reader     *reader,
   gint64 id;
   gpointer value;
 
-  if (!node_to_int (json_object_get_member (object, member), &id))
+  if (!quarry_format_json_int (json_object_get_member (object, member), &id))
     return g_strdup_printf (_("“%s” is not an integer"), member);
   value = g_hash_table_lookup (ids, &id);
   if (value == NULL)
@@ -472,18 +421,18 @@ read_flags (QuarryDatasetAnnotation *annotation,
   gint64 value = 0;
 
   node = json_object_get_member (object, "id");
-  if (node != NULL && (!node_to_int (node, &annotation->id) || annotation->id < 0))
+  if (node != NULL && (!quarry_format_json_int (node, &annotation->id) || annotation->id < 0))
     return g_strdup (_("“id” is not a non-negative integer"));
   node = json_object_get_member (object, "iscrowd");
   if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
       json_node_get_value_type (node) == G_TYPE_BOOLEAN)
     annotation->iscrowd = json_node_get_boolean (node);
-  else if (node != NULL && (!node_to_int (node, &value) || (value != 0 && value != 1)))
+  else if (node != NULL && (!quarry_format_json_int (node, &value) || (value != 0 && value != 1)))
     return g_strdup (_("“iscrowd” is neither 0 nor 1"));
   else
     annotation->iscrowd = node != NULL && value == 1;
   node = json_object_get_member (object, "area");
-  if (node != NULL && (!node_to_number (node, AREA_LIMIT, &annotation->area) ||
+  if (node != NULL && (!quarry_format_json_number (node, AREA_LIMIT, &annotation->area) ||
                        annotation->area < 0))
     return g_strdup (_("“area” is not a non-negative number"));
   return NULL;

@@ -360,3 +360,59 @@ quarry_format_load_json (const char  *path,
     }
   return g_steal_pointer (&parser);
 }
+
+#define EXACT_INT_LIMIT 9007199254740992.0
+
+gboolean
+quarry_format_json_int (JsonNode *node,
+                        gint64   *value)
+{
+  double d;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return FALSE;
+  if (json_node_get_value_type (node) == G_TYPE_INT64)
+    {
+      *value = json_node_get_int (node);
+      return TRUE;
+    }
+  if (json_node_get_value_type (node) != G_TYPE_DOUBLE)
+    return FALSE;
+  d = json_node_get_double (node);
+  if (!isfinite (d) || floor (d) != d || fabs (d) > EXACT_INT_LIMIT)
+    return FALSE;
+  *value = (gint64) d;
+  return TRUE;
+}
+
+gboolean
+quarry_format_json_number (JsonNode *node,
+                           double    limit,
+                           double   *value)
+{
+  GType type;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return FALSE;
+  type = json_node_get_value_type (node);
+  if (type == G_TYPE_INT64)
+    *value = (double) json_node_get_int (node);
+  else if (type == G_TYPE_DOUBLE)
+    *value = json_node_get_double (node);
+  else
+    return FALSE;
+  return isfinite (*value) && fabs (*value) <= limit;
+}
+
+gboolean
+quarry_format_json_size (JsonNode *node,
+                         int       limit,
+                         int      *value)
+{
+  gint64 v;
+
+  if (!quarry_format_json_int (node, &v) || v <= 0 || v > limit)
+    return FALSE;
+  *value = (int) v;
+  return TRUE;
+}

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 #include "quarry-dataset.h"
 
@@ -120,8 +121,18 @@ gboolean            quarry_format_parse_number   (const char  *token,
 /* Reads and parses a JSON file (a json-glib JsonParser, immutable).  Errors name the
  * file, with line:column for syntax errors; lists and objects nested deeper than 256 are
  * refused before parsing (json-glib recurses and would overflow the stack). */
-struct _JsonParser *quarry_format_load_json     (const char  *path,
+JsonParser         *quarry_format_load_json     (const char  *path,
                                                   GError     **error);
+/* JSON values read strictly.  An integer (a whole double within 2^53 counts too); a finite
+ * number with |value| <= limit; an image size 1..limit. */
+gboolean            quarry_format_json_int       (JsonNode         *node,
+                                                  gint64           *value);
+gboolean            quarry_format_json_number    (JsonNode         *node,
+                                                  double            limit,
+                                                  double           *value);
+gboolean            quarry_format_json_size      (JsonNode         *node,
+                                                  int               limit,
+                                                  int              *value);
 /* Finds an image next to an annotation file: `name` resolved against `base_dir`, then
  * the same with the extensions .jpg .jpeg .png (and upper-case) tried when `name` has
  * none.  NULL when absent. */

@@ -210,57 +210,8 @@ object_text_finish (ObjectText *object)
 
 /* --- reading: values --------------------------------------------------------------------- */
 
-static gboolean
-node_to_int (JsonNode *node,
-             gint64   *out)
-{
-  double value;
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return FALSE;
-  if (json_node_get_value_type (node) == G_TYPE_INT64)
-    {
-      *out = json_node_get_int (node);
-      return TRUE;
-    }
-  if (json_node_get_value_type (node) != G_TYPE_DOUBLE)
-    return FALSE;
-  value = json_node_get_double (node);
-  if (!isfinite (value) || floor (value) != value || fabs (value) > 9007199254740992.0)
-    return FALSE;
-  *out = (gint64) value;
-  return TRUE;
-}
 
-static gboolean
-node_to_number (JsonNode *node,
-                double   *out)
-{
-  GType type;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return FALSE;
-  type = json_node_get_value_type (node);
-  if (type == G_TYPE_INT64)
-    *out = (double) json_node_get_int (node);
-  else if (type == G_TYPE_DOUBLE)
-    *out = json_node_get_double (node);
-  else
-    return FALSE;
-  return isfinite (*out) && fabs (*out) <= COORD_LIMIT;
-}
-
-static gboolean
-node_to_size (JsonNode *node,
-              int      *out)
-{
-  gint64 value;
-
-  if (!node_to_int (node, &value) || value <= 0 || value > SIZE_LIMIT)
-    return FALSE;
-  *out = (int) value;
-  return TRUE;
-}
 
 /* NULL when absent or null; *wrong_type when neither that nor a string. */
 static const char *
@@ -298,8 +249,8 @@ read_points (JsonNode *node,
 
       if (!JSON_NODE_HOLDS_ARRAY (element) ||
           json_array_get_length (pair = json_node_get_array (element)) != 2 ||
-          !node_to_number (json_array_get_element (pair, 0), &p.x) ||
-          !node_to_number (json_array_get_element (pair, 1), &p.y))
+          !quarry_format_json_number (json_array_get_element (pair, 0), COORD_LIMIT, &p.x) ||
+          !quarry_format_json_number (json_array_get_element (pair, 1), COORD_LIMIT, &p.y))
         return g_strdup_printf (_("point %u is not [x, y] with numbers within ±%g"),
                                 i, COORD_LIMIT);
       g_array_append_val (points, p);
@@ -671,7 +622,7 @@ read_group (JsonObject *shape,
 
   *has_group = node != NULL && !JSON_NODE_HOLDS_NULL (node);
   *group = 0;
-  if (*has_group && (!node_to_int (node, group) || *group < 0 || *group > G_MAXINT32))
+  if (*has_group && (!quarry_format_json_int (node, group) || *group < 0 || *group > G_MAXINT32))
     return g_strdup (_("“group_id” is neither null nor a non-negative integer"));
   return NULL;
 }
@@ -893,7 +844,7 @@ check_declared_size (Reader             *reader,
   JsonNode *width_node = json_object_get_member (root, "imageWidth");
   JsonNode *height_node = json_object_get_member (root, "imageHeight");
   int width = 0, height = 0;
-  gboolean valid = node_to_size (width_node, &width) && node_to_size (height_node, &height);
+  gboolean valid = quarry_format_json_size (width_node, SIZE_LIMIT, &width) && quarry_format_json_size (height_node, SIZE_LIMIT, &height);
 
   if (!valid && (width_node != NULL || height_node != NULL))
     quarry_dataset_add_problem (reader->dataset, reader->path, "imageWidth",

@@ -28,7 +28,6 @@
 #define MAX_CONFIG_SIZE (16 * 1024 * 1024)
 #define DETECT_HEAD (256 * 1024)
 /* Integral doubles up to 2^53 are accepted as integers. */
-#define EXACT_INT_LIMIT 9007199254740992.0
 
 #define CONFIG_NAME "label_config.xml"
 #define NO_SPLIT_NAME "tasks"
@@ -299,58 +298,8 @@ runs_bounds (QuarryDatasetAnnotation *annotation)
 
 /* Reading values */
 
-static gboolean
-node_to_int (JsonNode *node,
-             gint64   *out)
-{
-  double value;
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return FALSE;
-  if (json_node_get_value_type (node) == G_TYPE_INT64)
-    {
-      *out = json_node_get_int (node);
-      return TRUE;
-    }
-  if (json_node_get_value_type (node) != G_TYPE_DOUBLE)
-    return FALSE;
-  value = json_node_get_double (node);
-  if (!isfinite (value) || floor (value) != value || fabs (value) > EXACT_INT_LIMIT)
-    return FALSE;
-  *out = (gint64) value;
-  return TRUE;
-}
 
-static gboolean
-node_to_number (JsonNode *node,
-                double    limit,
-                double   *out)
-{
-  GType type;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return FALSE;
-  type = json_node_get_value_type (node);
-  if (type == G_TYPE_INT64)
-    *out = (double) json_node_get_int (node);
-  else if (type == G_TYPE_DOUBLE)
-    *out = json_node_get_double (node);
-  else
-    return FALSE;
-  return isfinite (*out) && fabs (*out) <= limit;
-}
-
-static gboolean
-node_to_size (JsonNode *node,
-              int      *out)
-{
-  gint64 value;
-
-  if (!node_to_int (node, &value) || value <= 0 || value > SIZE_LIMIT)
-    return FALSE;
-  *out = (int) value;
-  return TRUE;
-}
 
 static const char *
 node_string (JsonNode *node)
@@ -582,7 +531,7 @@ read_percent (JsonObject *value,
               const char *name,
               double     *out)
 {
-  if (!node_to_number (json_object_get_member (value, name), PERCENT_LIMIT, out))
+  if (!quarry_format_json_number (json_object_get_member (value, name), PERCENT_LIMIT, out))
     return g_strdup_printf (_("“%s” is not a number within ±%g %%"), name, PERCENT_LIMIT);
   return NULL;
 }
@@ -605,7 +554,7 @@ read_rectangle (QuarryDatasetAnnotation *annotation,
   if (v[2] < 0 || v[3] < 0)
     return g_strdup (_("the rectangle has a negative width or height"));
   if (rotation_node != NULL && !JSON_NODE_HOLDS_NULL (rotation_node) &&
-      !node_to_number (rotation_node, ROTATION_LIMIT, &rotation))
+      !quarry_format_json_number (rotation_node, ROTATION_LIMIT, &rotation))
     return g_strdup (_("“rotation” is not a finite number of degrees"));
   v[0] *= width / 100.0;
   v[1] *= height / 100.0;
@@ -638,8 +587,8 @@ read_point (JsonNode    *node,
 
   if (!JSON_NODE_HOLDS_ARRAY (node) ||
       json_array_get_length (pair = json_node_get_array (node)) != 2 ||
-      !node_to_number (json_array_get_element (pair, 0), PERCENT_LIMIT, &point->x) ||
-      !node_to_number (json_array_get_element (pair, 1), PERCENT_LIMIT, &point->y))
+      !quarry_format_json_number (json_array_get_element (pair, 0), PERCENT_LIMIT, &point->x) ||
+      !quarry_format_json_number (json_array_get_element (pair, 1), PERCENT_LIMIT, &point->y))
     return g_strdup_printf (_("a point is not a pair of numbers within ±%g %%"), PERCENT_LIMIT);
   point->x *= width / 100.0;
   point->y *= height / 100.0;
@@ -737,7 +686,7 @@ read_brush (QuarryDatasetAnnotation *annotation,
     {
       gint64 byte;
 
-      if (!node_to_int (json_array_get_element (array, i), &byte) || byte < 0 || byte > 255)
+      if (!quarry_format_json_int (json_array_get_element (array, i), &byte) || byte < 0 || byte > 255)
         return g_strdup (_("“rle” holds something other than bytes"));
       bytes[i] = (guint8) byte;
     }
@@ -763,7 +712,7 @@ region_size (Task       *task,
 
   if (w != NULL || h != NULL)
     {
-      if (!node_to_size (w, width) || !node_to_size (h, height))
+      if (!quarry_format_json_size (w, SIZE_LIMIT, width) || !quarry_format_json_size (h, SIZE_LIMIT, height))
         return g_strdup_printf (_("“original_width” and “original_height” must be integers "
                                   "from 1 to %d"), SIZE_LIMIT);
       return NULL;
@@ -906,7 +855,7 @@ read_geometry (Task       *task,
   char *message;
 
   if (rotation != NULL && !JSON_NODE_HOLDS_NULL (rotation) &&
-      (!node_to_number (rotation, ROTATION_LIMIT, &image_rotation) ||
+      (!quarry_format_json_number (rotation, ROTATION_LIMIT, &image_rotation) ||
        fmod (image_rotation, 360) != 0))
     return g_strdup (_("regions drawn on a rotated image (“image_rotation”) are not "
                        "supported"));
@@ -1001,8 +950,8 @@ first_original_size (JsonArray *annotations,
           int w, h;
 
           if (region != NULL &&
-              node_to_size (json_object_get_member (region, "original_width"), &w) &&
-              node_to_size (json_object_get_member (region, "original_height"), &h))
+              quarry_format_json_size (json_object_get_member (region, "original_width"), SIZE_LIMIT, &w) &&
+              quarry_format_json_size (json_object_get_member (region, "original_height"), SIZE_LIMIT, &h))
             {
               *width = w;
               *height = h;
@@ -1074,7 +1023,7 @@ add_task_image (Reader     *reader,
   reference = image_reference (data);
   if (reference == NULL)
     return g_strdup (_("“data” holds no image path or URL"));
-  if (!node_to_int (json_object_get_member (object, "id"), &id) || id < 0)
+  if (!quarry_format_json_int (json_object_get_member (object, "id"), &id) || id < 0)
     id = QUARRY_DATASET_NO_ID;
   file_name = strip_prefixes (reference);
   *index = quarry_dataset_add_image (reader->dataset, id, file_name, 0, 0);
