@@ -591,9 +591,8 @@ quarry_coco_read_file (const char  *path,
 
 /* Writing */
 
-/* Numbers written are finite and below this, so "%.3f" fits in NUMBER_BUF_SIZE. */
+/* Numbers written are finite and below this. */
 #define WRITE_LIMIT 1e15
-#define NUMBER_BUF_SIZE 64
 
 static gboolean
 write_error (GError     **error,
@@ -611,16 +610,7 @@ static void
 append_number (GString *out,
                double   value)
 {
-  char buf[NUMBER_BUF_SIZE];
-  char *end;
-
-  g_ascii_formatd (buf, sizeof buf, "%.3f", value);
-  end = buf + strlen (buf) - 1;
-  while (*end == '0')
-    *end-- = '\0';
-  if (*end == '.')
-    *end = '\0';
-  g_string_append (out, strcmp (buf, "-0") == 0 ? "0" : buf);
+  quarry_format_append_number (out, value, 3);
 }
 
 static void

@@ -824,14 +824,21 @@ unique_path (GHashTable *used,
   return relative;
 }
 
+/* Creates the folder of path once: `made` remembers the folders made so far. */
 static gboolean
-make_parent (const char  *path,
+make_parent (GHashTable  *made,
+             const char  *path,
              GError     **error)
 {
   g_autofree char *parent = g_path_get_dirname (path);
 
-  if (g_mkdir_with_parents (parent, 0777) == 0)
+  if (g_hash_table_contains (made, parent))
     return TRUE;
+  if (g_mkdir_with_parents (parent, 0777) == 0)
+    {
+      g_hash_table_add (made, g_steal_pointer (&parent));
+      return TRUE;
+    }
   g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
                _("Could not create the folder “%s”: %s"), parent, g_strerror (errno));
   return FALSE;
@@ -877,6 +884,7 @@ place_images (QuarryExport        *self,
 {
   const QuarryFormat *format = self->options.format;
   g_autoptr(GHashTable) used = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) made = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autofree guint *tags = first_tags (self->dataset);
   guint n = self->dataset->images->len;
 
@@ -896,7 +904,7 @@ place_images (QuarryExport        *self,
         }
       relative = unique_path (used, image_path_for (format, self->dataset, tags, i));
       target = quarry_format_safe_join (self->directory, relative, error);
-      if (target == NULL || !make_parent (target, error) ||
+      if (target == NULL || !make_parent (made, target, error) ||
           !place_image (self->options.images, image->path, target, error))
         return FALSE;
       g_free (image->file_name);

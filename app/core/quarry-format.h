@@ -133,6 +133,12 @@ gboolean            quarry_format_json_number    (JsonNode         *node,
 gboolean            quarry_format_json_size      (JsonNode         *node,
                                                   int               limit,
                                                   int              *value);
+/* `path` made absolute with its folder resolved (links, "..", ".") by realpath(), once per
+ * folder thanks to `cache` (from quarry_format_path_cache_new()); the file name itself is
+ * kept as it is. */
+GHashTable         *quarry_format_path_cache_new (void);
+char               *quarry_format_resolve_path   (GHashTable  *cache,
+                                                  const char  *path);
 /* Finds an image next to an annotation file: `name` resolved against `base_dir`, then
  * the same with the extensions .jpg .jpeg .png (and upper-case) tried when `name` has
  * none.  NULL when absent. */

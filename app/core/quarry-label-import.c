@@ -134,6 +134,7 @@ typedef struct
   GHashTable *roots;          /* source id -> root */
   GHashTable *by_path;        /* canonical path -> QuarrySampleRow copy */
   GHashTable *by_name;        /* base name -> GPtrArray of rows */
+  GHashTable *folders;        /* resolved folders, see quarry_format_resolve_path() */
 } ProjectIndex;
 
 static void
@@ -184,6 +185,7 @@ index_project (QuarryLabelImport  *self,
   QuarrySampleFilter filter = { .status = -1, .sort = QUARRY_SORT_ADDED };
 
   index->self = self;
+  index->folders = quarry_format_path_cache_new ();
   index->roots = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   index->by_path = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, sample_row_free);
   index->by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
@@ -198,6 +200,7 @@ project_index_clear (ProjectIndex *index)
   g_clear_pointer (&index->by_name, g_hash_table_unref);
   g_clear_pointer (&index->by_path, g_hash_table_unref);
   g_clear_pointer (&index->roots, g_hash_table_unref);
+  g_clear_pointer (&index->folders, g_hash_table_unref);
 }
 
 /* A sample whose path ends with file_name ("JPEGImages/a.jpg" matches ".../JPEGImages/a.jpg"),
@@ -290,9 +293,7 @@ match_image (QuarryLabelImport        *self,
 
   if (image->path != NULL)
     {
-      match->path = realpath (image->path, NULL);
-      if (match->path == NULL)
-        match->path = g_canonicalize_filename (image->path, NULL);
+      match->path = quarry_format_resolve_path (index->folders, image->path);
       row = g_hash_table_lookup (index->by_path, match->path);
     }
   if (row == NULL && match->path == NULL)

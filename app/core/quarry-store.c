@@ -765,7 +765,7 @@ configure_connection (QuarryStore  *self,
                                NULL, sql_lower, NULL, NULL) != SQLITE_OK)
     return set_error (self, sqlite3_errcode (self->db), error);
   return db_exec (self->db, "PRAGMA foreign_keys = ON", error) &&
-         db_exec (self->db, "PRAGMA cache_size = -16384", error);
+         db_exec (self->db, "PRAGMA cache_size = -262144", error);
 }
 
 static gboolean
@@ -2594,15 +2594,18 @@ uuid7_generate (guint8 uuid[16])
 static char *
 uuid_to_string (const guint8 uuid[16])
 {
-  GString *text = g_string_sized_new (37);
+  static const char hex[] = "0123456789abcdef";
+  char *text = g_malloc (37), *out = text;
 
   for (guint i = 0; i < 16; i++)
     {
       if (i == 4 || i == 6 || i == 8 || i == 10)
-        g_string_append_c (text, '-');
-      g_string_append_printf (text, "%02x", uuid[i]);
+        *out++ = '-';
+      *out++ = hex[uuid[i] >> 4];
+      *out++ = hex[uuid[i] & 15];
     }
-  return g_string_free (text, FALSE);
+  *out = '\0';
+  return text;
 }
 
 static gboolean

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quarry-format.h"
 #include "quarry-verify.h"
 
 #define MAX_LISTED 200
@@ -174,16 +175,12 @@ shape_distance (const QuarryDatasetAnnotation *a,
 /* Images */
 
 static char *
-image_key (const QuarryDatasetImage *image)
+image_key (GHashTable               *folders,
+           const QuarryDatasetImage *image)
 {
-  char *real;
-
   if (image->path == NULL)
     return NULL;
-  real = realpath (image->path, NULL);
-  if (real == NULL)
-    return g_canonicalize_filename (image->path, "/");
-  return real;
+  return quarry_format_resolve_path (folders, image->path);
 }
 
 static char *
@@ -203,11 +200,12 @@ pair_images (const QuarryDataset *expected,
 {
   g_autoptr(GHashTable) by_path = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GHashTable) by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) folders = quarry_format_path_cache_new ();
   guint *pairs = g_new0 (guint, expected->images->len + 1);
 
   for (guint i = 0; i < actual->images->len; i++)
     {
-      char *key = image_key (quarry_dataset_get_image (actual, i));
+      char *key = image_key (folders, quarry_dataset_get_image (actual, i));
 
       if (key != NULL)
         g_hash_table_insert (by_path, key, GUINT_TO_POINTER (i + 1));
@@ -217,7 +215,7 @@ pair_images (const QuarryDataset *expected,
   for (guint i = 0; i < expected->images->len; i++)
     {
       const QuarryDatasetImage *image = quarry_dataset_get_image (expected, i);
-      g_autofree char *key = image_key (image);
+      g_autofree char *key = image_key (folders, image);
       g_autofree char *name = name_key (image);
 
       if (key != NULL)

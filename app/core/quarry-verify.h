@@ -1,7 +1,7 @@
 /* quarry-verify.h: compares a dataset as written with the same dataset read back.
  *
  * GTK-free and pure.  Images are paired by the file found on disk (image->path, compared
- * after resolving links and "..") and, failing that, by file name.  Shapes are paired per
+ * after resolving links and ".." in its folder) and, failing that, by file name.  Shapes are paired per
  * image by class name and geometry: boxes and rotated boxes by their four corners (so an
  * axis-aligned box may come back as a rotated box with angle 0), polygons ring by ring,
  * polylines and points point by point, masks run by run, tags by class; a ring may start at

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <math.h>
 #include <unistd.h>
 
 #include "quarry-format.h"
@@ -135,6 +136,23 @@ test_numbers (void)
   g_string_append_c (out, ' ');
   quarry_format_append_number (out, 100, 2);
   g_assert_cmpstr (out->str, ==, "12.5 0.123457 0 100");
+  /* The fast fixed-point path agrees with printf to the last digit. */
+  for (guint i = 0; i < 20000; i++)
+    {
+      double v = g_test_rand_double_range (-5000, 5000);
+      int decimals = i % 7;
+      g_autoptr(GString) fast = g_string_new (NULL);
+      double back;
+
+      quarry_format_append_number (fast, v, decimals);
+      g_assert_true (quarry_format_parse_number (fast->str, &back));
+      g_assert_cmpfloat (fabs (back - v), <=, 0.5 * pow (10, -decimals) * (1 + 1e-9));
+    }
+  g_string_truncate (out, 0);
+  quarry_format_append_number (out, 40.625, 2);
+  g_string_append_c (out, ' ');
+  quarry_format_append_number (out, 1e17, 2);
+  g_assert_cmpstr (out->str, ==, "40.62 100000000000000000");
   g_assert_true (quarry_format_parse_number ("1e3", &value));
   g_assert_cmpfloat (value, ==, 1000);
   g_assert_true (quarry_format_parse_number ("-0.5", &value));
