@@ -50,6 +50,7 @@ struct _QuarryExport
   guint n_oriented;             /* images with an EXIF rotation */
 
   char *directory;
+  gboolean created_folder;      /* the output folder did not exist before */
   char *moved_aside;
   char *report;
   GPtrArray *differences;
@@ -754,6 +755,7 @@ prepare_folder (QuarryExport  *self,
           return FALSE;
         }
     }
+  self->created_folder = !g_file_test (directory, G_FILE_TEST_EXISTS);
   if (g_mkdir_with_parents (directory, 0777) != 0)
     {
       int saved = errno;
@@ -763,6 +765,42 @@ prepare_folder (QuarryExport  *self,
       return FALSE;
     }
   return TRUE;
+}
+
+/* Removes what is inside path, never following links (they are removed, not their
+ * targets). */
+static void
+remove_contents (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      GStatBuf st;
+
+      if (g_lstat (child, &st) == 0 && S_ISDIR (st.st_mode))
+        {
+          remove_contents (child);
+          g_rmdir (child);
+        }
+      else
+        g_unlink (child);
+    }
+}
+
+/* After a failed or cancelled write: the output folder held nothing before the export
+ * (it was empty, new, or moved aside), so everything in it is ours to take back, and a
+ * folder moved aside comes back. */
+static void
+undo_folder (QuarryExport *self)
+{
+  remove_contents (self->directory);
+  if (self->created_folder)
+    g_rmdir (self->directory);
+  if (self->moved_aside != NULL && g_rename (self->moved_aside, self->directory) == 0)
+    g_clear_pointer (&self->moved_aside, g_free);
 }
 
 /* Images */
@@ -1092,6 +1130,22 @@ check_options (QuarryExport  *self,
   return TRUE;
 }
 
+static gboolean
+write_export (QuarryExport        *self,
+              QuarryProgressFunc   progress,
+              gpointer             user_data,
+              GCancellable        *cancellable,
+              GError             **error)
+{
+  if (!place_images (self, progress, user_data, cancellable, error))
+    return FALSE;
+  if (progress != NULL)
+    progress (_("Writing labels"), 0, user_data);
+  return !g_cancellable_set_error_if_cancelled (cancellable, error) &&
+         self->options.format->write (self->dataset, self->directory, error) &&
+         save_splits (self, error);
+}
+
 gboolean
 quarry_export_run (QuarryExport        *self,
                    const char          *directory,
@@ -1111,13 +1165,11 @@ quarry_export_run (QuarryExport        *self,
     return FALSE;
   self->directory = g_canonicalize_filename (directory, NULL);
   start = g_get_monotonic_time ();
-  if (!place_images (self, progress, user_data, cancellable, error))
-    return FALSE;
-  if (progress != NULL)
-    progress (_("Writing labels"), 0, user_data);
-  if (!self->options.format->write (self->dataset, self->directory, error) ||
-      !save_splits (self, error))
-    return FALSE;
+  if (!write_export (self, progress, user_data, cancellable, error))
+    {
+      undo_folder (self);
+      return FALSE;
+    }
   self->seconds_write = (g_get_monotonic_time () - start) / 1e6;
   if (self->options.verify)
     {

@@ -13,7 +13,9 @@
  *
  * Safety: the output folder must be empty or missing (with `overwrite`, an existing one is
  * first moved aside to "<folder>.replaced-<time>", nothing is deleted); every file name is
- * checked before it is joined to the folder; existing files are never overwritten.
+ * checked before it is joined to the folder; existing files are never overwritten.  A
+ * cancelled or failed write takes back what it wrote (and brings a folder moved aside
+ * back); a failed verification keeps the files for inspection, with the report.
  *
  * Run quarry_export_prepare() and quarry_export_run() in a worker thread.
  */

@@ -473,6 +473,57 @@ test_refuses_non_empty_folder (Fixture       *f,
   g_assert_cmpuint (aside, ==, 1);
 }
 
+static void
+cancel_when_placing (const char *stage,
+                     double      fraction,
+                     gpointer    user_data)
+{
+  g_cancellable_cancel (user_data);
+}
+
+/* A cancelled export takes back what it wrote and brings the replaced folder back. */
+static void
+test_cancel_takes_back (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *out = g_build_filename (f->dir, "out", NULL);
+  g_autofree char *old = g_build_filename (out, "old.txt", NULL);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(QuarryExport) fresh = NULL;
+  g_autoptr(QuarryExport) replacing = NULL;
+  g_autoptr(GHashTable) splits = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) dir = NULL;
+  QuarryExportOptions options;
+  const char *name;
+
+  quarry_export_options_init (&options);
+  options.format = quarry_format_find ("yolo");
+  options.n_splits = 2;
+  options.ratios[0] = options.ratios[1] = 1;
+  fresh = quarry_export_new (f->store, &options);
+  g_assert_false (quarry_export_run (fresh, out, cancel_when_placing, cancellable, cancellable,
+                                     &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  /* Nothing was recorded about splits either. */
+  splits = quarry_store_get_splits (f->store, "ratios=1/1;seed=0;sequences=1", NULL);
+  g_assert_cmpuint (g_hash_table_size (splits), ==, 0);
+  g_clear_error (&error);
+  g_cancellable_reset (cancellable);
+  g_assert_cmpint (g_mkdir (out, 0777), ==, 0);
+  g_assert_true (g_file_set_contents (old, "old", -1, NULL));
+  options.overwrite = TRUE;
+  replacing = quarry_export_new (f->store, &options);
+  g_assert_false (quarry_export_run (replacing, out, cancel_when_placing, cancellable,
+                                     cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_true (g_file_test (old, G_FILE_TEST_IS_REGULAR));
+  dir = g_dir_open (f->dir, 0, NULL);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    g_assert_false (g_str_has_prefix (name, "out.replaced-"));
+}
+
 /* Class names that look like paths never lead a file out of the output folder. */
 static void
 test_hostile_class_names (Fixture       *f,
@@ -722,6 +773,7 @@ main (int argc, char **argv)
   ADD ("/interop/stable-splits", test_splits_are_stable);
   ADD ("/interop/non-empty-folder", test_refuses_non_empty_folder);
   ADD ("/interop/hostile-class-names", test_hostile_class_names);
+  ADD ("/interop/cancel-takes-back", test_cancel_takes_back);
   ADD ("/interop/reference", test_reference_mode);
   ADD ("/interop/missing-images", test_missing_images_reported);
 #undef ADD
