@@ -126,6 +126,9 @@ run_work (WorkFunc       func,
 
 /* --- import --format ---------------------------------------------------- */
 
+/* On a terminal, more than this many problems are summed up in one line. */
+#define MAX_PRINTED_PROBLEMS 50
+
 static gboolean
 prepare_import (gpointer      object,
                 gpointer      data,
@@ -202,8 +205,11 @@ print_import_text (QuarryLabelImport *import,
   GPtrArray *problems = quarry_label_import_get_problems (import);
 
   quarry_label_import_get_summary (import, &s);
-  for (guint i = 0; i < problems->len; i++)
+  for (guint i = 0; i < MIN (problems->len, MAX_PRINTED_PROBLEMS); i++)
     g_printerr ("quarry: %s\n", (char *) g_ptr_array_index (problems, i));
+  if (problems->len > MAX_PRINTED_PROBLEMS)
+    g_printerr (_("quarry: … and %u more problems (--json lists them all)\n"),
+                problems->len - MAX_PRINTED_PROBLEMS);
   g_print (_("%s (%s): %u images (%u in the project, %u new, %u missing), %u shapes\n"), path,
            _(quarry_label_import_get_format (import)->label), s.n_images, s.n_matched, s.n_new,
            s.n_missing, s.n_shapes);

@@ -414,7 +414,7 @@ JsonParser *
 quarry_format_load_json (const char  *path,
                          GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) local_error = NULL;
   g_autofree char *contents = NULL;
   gsize length;

@@ -118,7 +118,7 @@ void                quarry_format_append_number  (GString     *out,
 /* g_ascii_strtod() of the whole token; FALSE unless it is a finite number. */
 gboolean            quarry_format_parse_number   (const char  *token,
                                                   double      *value);
-/* Reads and parses a JSON file (a json-glib JsonParser, immutable).  Errors name the
+/* Reads and parses a JSON file (a json-glib JsonParser).  Errors name the
  * file, with line:column for syntax errors; lists and objects nested deeper than 256 are
  * refused before parsing (json-glib recurses and would overflow the stack). */
 JsonParser         *quarry_format_load_json     (const char  *path,
