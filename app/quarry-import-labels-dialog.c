@@ -317,12 +317,15 @@ static void
 show_problems (QuarryImportLabelsDialog *self)
 {
   GPtrArray *problems = quarry_label_import_get_problems (self->import);
-  g_autoptr(GtkStringList) list = gtk_string_list_new (NULL);
+  g_autofree const char **strings = g_new0 (const char *, problems->len + 1);
+  g_autoptr(GtkStringList) list = NULL;
   g_autoptr(GtkNoSelection) selection = NULL;
   g_autofree char *description = NULL;
 
-  for (guint i = 0; i < problems->len; i++)
-    gtk_string_list_append (list, g_ptr_array_index (problems, i));
+  /* In one go: the list may hold a problem for each of 100,000 records. */
+  if (problems->len > 0)
+    memcpy (strings, problems->pdata, problems->len * sizeof (char *));
+  list = gtk_string_list_new (strings);
   description = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                               "%u record could not be used and is left out.",
                                               "%u records could not be used and are left out.",
