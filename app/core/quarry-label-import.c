@@ -853,6 +853,20 @@ annotations_by_image (const QuarryDataset *dataset)
   return lists;
 }
 
+/* Rebuilding the secondary indexes once beats updating them shape by shape when the import
+ * brings many shapes, relative to those the project has. */
+#define BULK_MIN_SHAPES 50000
+
+static gboolean
+wants_bulk (QuarryLabelImport *self)
+{
+  QuarryStoreStats stats;
+
+  return self->summary.n_shapes >= BULK_MIN_SHAPES &&
+         quarry_store_get_stats (self->store, &stats, NULL) &&
+         stats.n_annotations < self->summary.n_shapes;
+}
+
 static gboolean
 write_all (QuarryLabelImport   *self,
            QuarryProgressFunc   progress,
@@ -865,7 +879,8 @@ write_all (QuarryLabelImport   *self,
   g_autofree char *origin = g_strdup_printf ("%s:%s", self->format->name, self->input);
   guint n = self->dataset->images->len;
 
-  if (!add_new_samples (self, error) || (targets = resolve_classes (self, error)) == NULL)
+  if (!add_new_samples (self, error) || (targets = resolve_classes (self, error)) == NULL ||
+      (wants_bulk (self) && !quarry_store_begin_bulk (self->store, error)))
     return FALSE;
   for (guint i = 0; i < n; i++)
     {
@@ -876,7 +891,9 @@ write_all (QuarryLabelImport   *self,
       if (progress != NULL && (i & 255) == 0)
         progress (_("Importing labels"), (double) i / n, user_data);
     }
-  return TRUE;
+  if (progress != NULL)
+    progress (_("Indexing"), 1, user_data);
+  return quarry_store_end_bulk (self->store, error);
 }
 
 gboolean

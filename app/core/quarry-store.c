@@ -41,6 +41,7 @@ struct _QuarryStore
   guint busy_timeout;
   guint depth;                 /* open writes: begin() groups, then savepoints */
   gboolean aborted;            /* SQLite rolled the whole group back after an error */
+  gboolean bulk;               /* begin_bulk() dropped the secondary annotation indexes */
   gboolean read_only;
   GCancellable *cancellable;   /* of the running query, seen by the progress handler */
 };
@@ -1044,6 +1045,8 @@ quarry_store_rollback (QuarryStore *self)
   g_return_if_fail (self->depth > 0);
 
   write_end (self, FALSE, NULL);
+  if (self->depth == 0)
+    self->bulk = FALSE;   /* the rollback brought the indexes back */
   g_rec_mutex_unlock (&self->lock);
 }
 
@@ -3472,6 +3475,52 @@ quarry_store_import_annotations (QuarryStore                *self,
   g_string_append (body, "]}");
   ok = ok && insert_event (self, "annotations-imported", sample_id, body->str, error);
   return write_end (self, ok, error);
+}
+
+/* The annotation indexes a bulk import drops and rebuilds: as in schema_v1 and v2. */
+static const char bulk_drop[] =
+  "DROP INDEX annotation_class_idx;"
+  "DROP INDEX annotation_author_idx;";
+static const char bulk_create[] =
+  "CREATE INDEX annotation_class_idx ON annotation (class_id, sample_id);"
+  "CREATE INDEX annotation_author_idx ON annotation (author, sample_id);";
+
+gboolean
+quarry_store_begin_bulk (QuarryStore  *self,
+                         GError      **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), FALSE);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  if (self->depth == 0 || self->bulk)
+    {
+      g_set_error_literal (error, QUARRY_STORE_ERROR, QUARRY_STORE_ERROR_FAILED,
+                           "quarry_store_begin_bulk() needs quarry_store_begin() first");
+      return FALSE;
+    }
+  if (!write_begin (self, error))
+    return FALSE;
+  self->bulk = write_end (self, db_exec (self->db, bulk_drop, error), error);
+  return self->bulk;
+}
+
+gboolean
+quarry_store_end_bulk (QuarryStore  *self,
+                       GError      **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), FALSE);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  if (!self->bulk)
+    return TRUE;
+  self->bulk = FALSE;
+  if (!write_begin (self, error))
+    return FALSE;
+  return write_end (self, db_exec (self->db, bulk_create, error), error);
 }
 
 gboolean

@@ -400,6 +400,13 @@ gboolean          quarry_store_import_annotations   (QuarryStore       *self,
                                                      guint              n_rows,
                                                      const char        *origin,
                                                      GError           **error);
+/* For imports of many shapes, inside quarry_store_begin()/commit(): drops the secondary
+ * annotation indexes until quarry_store_end_bulk() rebuilds them (once, which is faster
+ * than updating them row by row).  A rollback brings them back with everything else. */
+gboolean          quarry_store_begin_bulk           (QuarryStore       *self,
+                                                     GError           **error);
+gboolean          quarry_store_end_bulk             (QuarryStore       *self,
+                                                     GError           **error);
 /* Every shape of the project ordered by sample, then creation. */
 gboolean          quarry_store_foreach_annotation   (QuarryStore       *self,
                                                      GCancellable      *cancellable,

@@ -1460,6 +1460,45 @@ test_query_100k (Fixture       *f,
   }
 }
 
+#define N_ANNOTATION_INDEXES \
+  "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN " \
+  "('annotation_class_idx', 'annotation_author_idx')"
+
+/* Bulk mode drops the secondary annotation indexes and rebuilds them; a rollback keeps
+ * them. */
+static void
+test_bulk_indexes (Fixture       *f,
+                   gconstpointer  data)
+{
+  QuarrySampleRow row = { .relpath = (char *) "a.png", .width = 10, .height = 10,
+                          .kind = QUARRY_MEDIA_PNG, .orientation = 1 };
+  QuarryAnnotationRow shape = { .kind = (char *) "box",
+                                .geometry = (char *) "{\"x\":1,\"y\":1,\"w\":2,\"h\":2}" };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *integrity = NULL;
+  gint64 id = 0;
+
+  row.source_id = quarry_store_ensure_source (f->store, "/photos", &error);
+  g_assert_true (quarry_store_put_samples (f->store, &row, 1, &id, &error));
+  g_assert_false (quarry_store_begin_bulk (f->store, &error));   /* needs begin() */
+  g_clear_error (&error);
+  g_assert_true (quarry_store_begin (f->store, &error));
+  g_assert_true (quarry_store_begin_bulk (f->store, &error));
+  g_assert_cmpint (pragma_int (f->store, N_ANNOTATION_INDEXES), ==, 0);
+  quarry_store_rollback (f->store);
+  g_assert_cmpint (pragma_int (f->store, N_ANNOTATION_INDEXES), ==, 2);
+
+  g_assert_true (quarry_store_begin (f->store, &error));
+  g_assert_true (quarry_store_begin_bulk (f->store, &error));
+  g_assert_true (quarry_store_import_annotations (f->store, id, &shape, 1, "test", &error));
+  g_assert_true (quarry_store_end_bulk (f->store, &error));
+  g_assert_true (quarry_store_commit (f->store, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (pragma_int (f->store, N_ANNOTATION_INDEXES), ==, 2);
+  integrity = query_text (_quarry_store_get_db (f->store), "PRAGMA integrity_check");
+  g_assert_cmpstr (integrity, ==, "ok");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1481,6 +1520,8 @@ main (int    argc,
   g_test_add ("/quarry/store/newer-schema", Fixture, NULL, fixture_setup, test_newer_schema,
               fixture_teardown);
   g_test_add_func ("/quarry/store/migrate", test_migrate);
+  g_test_add ("/quarry/store/bulk-indexes", Fixture, NULL, fixture_setup, test_bulk_indexes,
+              fixture_teardown);
   g_test_add ("/quarry/store/pragmas", Fixture, NULL, fixture_setup, test_pragmas,
               fixture_teardown);
   g_test_add ("/quarry/store/foreign-keys", Fixture, NULL, fixture_setup, test_foreign_keys,
