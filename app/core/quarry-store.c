@@ -766,7 +766,8 @@ configure_connection (QuarryStore  *self,
                                NULL, sql_lower, NULL, NULL) != SQLITE_OK)
     return set_error (self, sqlite3_errcode (self->db), error);
   return db_exec (self->db, "PRAGMA foreign_keys = ON", error) &&
-         db_exec (self->db, "PRAGMA cache_size = -262144", error);
+         db_exec (self->db, "PRAGMA cache_size = -262144", error) &&
+         db_exec (self->db, "PRAGMA temp_store = MEMORY", error);
 }
 
 static gboolean
