@@ -1004,28 +1004,14 @@ read_one (const char  *path,
   return dataset;
 }
 
-static gint
-compare_strings (gconstpointer a,
-                 gconstpointer b)
-{
-  return strcmp (*(const char **) a, *(const char **) b);
-}
-
-/* The .json files of a folder, sorted; annotations/ first when it exists. */
+/* The .json files of a folder, sorted; those of its annotations/ folder when it exists. */
 static GPtrArray *
 list_json_files (const char *directory)
 {
   g_autofree char *sub = g_build_filename (directory, "annotations", NULL);
-  const char *dir_path = g_file_test (sub, G_FILE_TEST_IS_DIR) ? sub : directory;
-  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
-  GPtrArray *files = g_ptr_array_new_with_free_func (g_free);
-  const char *name;
 
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    if (g_str_has_suffix (name, ".json"))
-      g_ptr_array_add (files, g_build_filename (dir_path, name, NULL));
-  g_ptr_array_sort (files, compare_strings);
-  return files;
+  return quarry_format_list_files (g_file_test (sub, G_FILE_TEST_IS_DIR) ? sub : directory,
+                                   ".json");
 }
 
 static QuarryDataset *
@@ -1033,7 +1019,6 @@ coco_read (const char  *path,
            GError     **error)
 {
   g_autoptr(GPtrArray) files = NULL;
-  g_autoptr(QuarryDataset) dataset = NULL;
 
   if (!g_file_test (path, G_FILE_TEST_IS_DIR))
     return read_one (path, error);
@@ -1044,16 +1029,7 @@ coco_read (const char  *path,
                    _("%s: no COCO .json file in this folder or its annotations/ folder"), path);
       return NULL;
     }
-  dataset = quarry_dataset_new ();
-  for (guint i = 0; i < files->len; i++)
-    {
-      QuarryDataset *part = read_one (g_ptr_array_index (files, i), error);
-
-      if (part == NULL)
-        return NULL;
-      quarry_dataset_merge (dataset, part, NULL);
-    }
-  return g_steal_pointer (&dataset);
+  return quarry_format_read_files (files, read_one, error);
 }
 
 /* The images and annotations of one split.  Shallow: the annotations stay owned by

@@ -1,6 +1,7 @@
 /* quarry-dataset.c: a format-neutral dataset held in memory (see quarry-dataset.h). */
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <math.h>
 
 #include "quarry-dataset.h"
@@ -122,6 +123,31 @@ quarry_dataset_add_problem (QuarryDataset *dataset,
   problem->file = g_strdup (file);
   problem->place = g_strdup (place);
   g_ptr_array_add (dataset->problems, problem);
+}
+
+void
+quarry_dataset_add_file_problem (QuarryDataset *dataset,
+                                 guint         *count,
+                                 const char    *file,
+                                 const char    *place,
+                                 const char    *format,
+                                 ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  if (*count > QUARRY_DATASET_MAX_FILE_PROBLEMS)
+    return;
+  if ((*count)++ == QUARRY_DATASET_MAX_FILE_PROBLEMS)
+    {
+      quarry_dataset_add_problem (dataset, file, "", "%s",
+                                  _("further problems in this file are not listed"));
+      return;
+    }
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  quarry_dataset_add_problem (dataset, file, place != NULL ? place : "", "%s", message);
 }
 
 QuarryDatasetCategory *

@@ -118,6 +118,16 @@ void                     quarry_dataset_add_problem      (QuarryDataset *dataset
                                                           const char    *format,
                                                           ...) G_GNUC_PRINTF (4, 5);
 
+/* For readers that may meet a garbage file: *count holds the problems of this file so far;
+ * after QUARRY_DATASET_MAX_FILE_PROBLEMS one last problem says the rest are not listed. */
+#define QUARRY_DATASET_MAX_FILE_PROBLEMS 100
+void                     quarry_dataset_add_file_problem (QuarryDataset *dataset,
+                                                          guint         *count,
+                                                          const char    *file,
+                                                          const char    *place,
+                                                          const char    *format,
+                                                          ...) G_GNUC_PRINTF (5, 6);
+
 QuarryDatasetCategory   *quarry_dataset_get_category     (const QuarryDataset *dataset,
                                                           guint                index);
 QuarryDatasetImage      *quarry_dataset_get_image        (const QuarryDataset *dataset,

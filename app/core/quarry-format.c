@@ -523,3 +523,53 @@ quarry_format_resolve_path (GHashTable *cache,
     }
   return g_build_filename (resolved, base, NULL);
 }
+
+static gint
+compare_paths (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char **) a, *(const char **) b);
+}
+
+GPtrArray *
+quarry_format_list_files (const char *directory,
+                          const char *suffix)
+{
+  g_autoptr(GDir) dir = g_dir_open (directory, 0, NULL);
+  g_autofree char *lower_suffix = g_ascii_strdown (suffix, -1);
+  GPtrArray *files = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *lower = g_ascii_strdown (name, -1);
+      g_autofree char *path = NULL;
+
+      if (name[0] == '.' || !g_str_has_suffix (lower, lower_suffix))
+        continue;
+      path = g_build_filename (directory, name, NULL);
+      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        g_ptr_array_add (files, g_steal_pointer (&path));
+    }
+  g_ptr_array_sort (files, compare_paths);
+  return files;
+}
+
+QuarryDataset *
+quarry_format_read_files (GPtrArray      *paths,
+                          QuarryDataset *(*read) (const char  *path,
+                                                  GError     **error),
+                          GError        **error)
+{
+  g_autoptr(QuarryDataset) dataset = quarry_dataset_new ();
+
+  for (guint i = 0; i < paths->len; i++)
+    {
+      QuarryDataset *part = read (g_ptr_array_index (paths, i), error);
+
+      if (part == NULL)
+        return NULL;
+      quarry_dataset_merge (dataset, part, NULL);
+    }
+  return g_steal_pointer (&dataset);
+}

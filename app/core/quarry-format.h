@@ -139,6 +139,16 @@ gboolean            quarry_format_json_size      (JsonNode         *node,
 GHashTable         *quarry_format_path_cache_new (void);
 char               *quarry_format_resolve_path   (GHashTable  *cache,
                                                   const char  *path);
+/* The regular, not hidden files of a folder whose names end in `suffix` (case ignored), as
+ * full paths, sorted. */
+GPtrArray          *quarry_format_list_files     (const char  *directory,
+                                                  const char  *suffix);
+/* Reads every file in `paths` with `read` and merges the results (quarry_dataset_merge());
+ * NULL with the first file's error. */
+QuarryDataset      *quarry_format_read_files     (GPtrArray   *paths,
+                                                  QuarryDataset *(*read) (const char  *path,
+                                                                          GError     **error),
+                                                  GError     **error);
 /* Finds an image next to an annotation file: `name` resolved against `base_dir`, then
  * the same with the extensions .jpg .jpeg .png (and upper-case) tried when `name` has
  * none.  NULL when absent. */

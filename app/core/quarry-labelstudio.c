@@ -1729,53 +1729,22 @@ labelstudio_write (const QuarryDataset *dataset,
 
 /* The format entry */
 
-static gint
-compare_strings (gconstpointer a,
-                 gconstpointer b)
-{
-  return strcmp (*(const char **) a, *(const char **) b);
-}
-
-static GPtrArray *
-list_json_files (const char *directory)
-{
-  g_autoptr(GDir) dir = g_dir_open (directory, 0, NULL);
-  GPtrArray *files = g_ptr_array_new_with_free_func (g_free);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    if (g_str_has_suffix (name, ".json") && name[0] != '.')
-      g_ptr_array_add (files, g_build_filename (directory, name, NULL));
-  g_ptr_array_sort (files, compare_strings);
-  return files;
-}
-
 static QuarryDataset *
 labelstudio_read (const char  *path,
                   GError     **error)
 {
   g_autoptr(GPtrArray) files = NULL;
-  g_autoptr(QuarryDataset) dataset = NULL;
 
   if (!g_file_test (path, G_FILE_TEST_IS_DIR))
     return quarry_labelstudio_read_file (path, error);
-  files = list_json_files (path);
+  files = quarry_format_list_files (path, ".json");
   if (files->len == 0)
     {
       g_set_error (error, QUARRY_FORMAT_ERROR, QUARRY_FORMAT_ERROR_INVALID,
                    _("%s: no Label Studio .json file in this folder"), path);
       return NULL;
     }
-  dataset = quarry_dataset_new ();
-  for (guint i = 0; i < files->len; i++)
-    {
-      QuarryDataset *part = quarry_labelstudio_read_file (g_ptr_array_index (files, i), error);
-
-      if (part == NULL)
-        return NULL;
-      quarry_dataset_merge (dataset, part, NULL);
-    }
-  return g_steal_pointer (&dataset);
+  return quarry_format_read_files (files, quarry_labelstudio_read_file, error);
 }
 
 static char *
@@ -1819,7 +1788,7 @@ labelstudio_detect (const char *path)
 
   if (!g_file_test (path, G_FILE_TEST_IS_DIR))
     return file_looks_like_tasks (path);
-  files = list_json_files (path);
+  files = quarry_format_list_files (path, ".json");
   for (guint i = 0; i < files->len; i++)
     if (file_looks_like_tasks (g_ptr_array_index (files, i)))
       return TRUE;

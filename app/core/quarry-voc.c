@@ -27,7 +27,6 @@
 #define FILE_LIMIT (16 * 1024 * 1024)
 #define TEXT_LIMIT 4096
 #define LINE_LIMIT 4096
-#define MAX_FILE_PROBLEMS 100
 #define FLAT_LIMIT 200
 #define EXTENSION_LIMIT 10
 #define DEFAULT_SPLIT "default"
@@ -102,7 +101,8 @@ static void problem (Reader     *reader,
                      const char *format,
                      ...) G_GNUC_PRINTF (3, 4);
 
-/* At most MAX_FILE_PROBLEMS per file, so a garbage file cannot flood the list. */
+/* At most QUARRY_DATASET_MAX_FILE_PROBLEMS per file, so a garbage file cannot flood the
+ * list. */
 static void
 problem (Reader     *reader,
          const char *place,
@@ -112,19 +112,11 @@ problem (Reader     *reader,
   g_autofree char *message = NULL;
   va_list args;
 
-  if (reader->file_problems > MAX_FILE_PROBLEMS)
-    return;
-  if (reader->file_problems++ == MAX_FILE_PROBLEMS)
-    {
-      quarry_dataset_add_problem (reader->dataset, reader->file, "", "%s",
-                                  _("further problems in this file are not listed"));
-      return;
-    }
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
-  quarry_dataset_add_problem (reader->dataset, reader->file, place != NULL ? place : "",
-                              "%s", message);
+  quarry_dataset_add_file_problem (reader->dataset, &reader->file_problems, reader->file, place,
+                                   "%s", message);
 }
 
 /* JSON text */
