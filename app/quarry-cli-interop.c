@@ -13,6 +13,7 @@
 #include "quarry-cli-private.h"
 #include "quarry-export.h"
 #include "quarry-label-import.h"
+#include "quarry-progress.h"
 #include "quarry-splits.h"
 
 /* Work in a thread, progress on the terminal, Ctrl+C cancels */
@@ -27,44 +28,26 @@ typedef struct
   WorkFunc func;
   gpointer object;
   gpointer data;
-  GMutex lock;
-  char *stage;
-  double fraction;
+  QuarryProgress progress;
   gboolean quiet;
   gboolean shown;
 } Work;
-
-static void
-on_progress (const char *stage,
-             double      fraction,
-             gpointer    user_data)
-{
-  Work *work = user_data;
-
-  g_mutex_lock (&work->lock);
-  if (g_strcmp0 (work->stage, stage) != 0)
-    {
-      g_free (work->stage);
-      work->stage = g_strdup (stage);
-    }
-  work->fraction = fraction;
-  g_mutex_unlock (&work->lock);
-}
 
 static gboolean
 on_tick (gpointer user_data)
 {
   Work *work = user_data;
+  g_autofree char *stage = NULL;
+  double fraction;
 
   if (work->quiet || !quarry_cli_is_terminal ())
     return G_SOURCE_CONTINUE;
-  g_mutex_lock (&work->lock);
-  if (work->stage != NULL)
+  stage = quarry_progress_read (&work->progress, &fraction);
+  if (stage != NULL)
     {
-      g_printerr ("\r%s… %3.0f %%\033[K", work->stage, work->fraction * 100);
+      g_printerr ("\r%s… %3.0f %%\033[K", stage, fraction * 100);
       work->shown = TRUE;
     }
-  g_mutex_unlock (&work->lock);
   return G_SOURCE_CONTINUE;
 }
 
@@ -103,11 +86,11 @@ run_work (WorkFunc       func,
 {
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr(GTask) task = NULL;
-  Work work = { func, object, data, { 0 }, NULL, 0, quiet, FALSE };
+  Work work = { func, object, data, { { 0 } }, quiet, FALSE };
   guint tick, sigint;
   gboolean ok;
 
-  g_mutex_init (&work.lock);
+  quarry_progress_init (&work.progress);
   task = g_task_new (NULL, cancellable, on_work_done, loop);
   g_task_set_task_data (task, &work, NULL);
   tick = g_timeout_add (200, on_tick, &work);
@@ -119,8 +102,7 @@ run_work (WorkFunc       func,
   if (work.shown)
     g_printerr ("\r\033[K");
   ok = g_task_propagate_boolean (task, error);
-  g_mutex_clear (&work.lock);
-  g_free (work.stage);
+  quarry_progress_clear (&work.progress);
   return ok;
 }
 
@@ -144,7 +126,8 @@ run_import (gpointer      object,
             GCancellable *cancellable,
             GError      **error)
 {
-  return quarry_label_import_run (object, on_progress, data, cancellable, error);
+  return quarry_label_import_run (object, quarry_progress_report, &((Work *) data)->progress,
+                                  cancellable, error);
 }
 
 static gboolean
@@ -318,7 +301,8 @@ run_export (gpointer      object,
 {
   Work *work = data;
 
-  return quarry_export_run (object, work->data, on_progress, work, cancellable, error);
+  return quarry_export_run (object, work->data, quarry_progress_report, &work->progress,
+                            cancellable, error);
 }
 
 static gboolean

@@ -10,6 +10,7 @@
 #include <json-glib/json-glib.h>
 
 #include "quarry-export.h"
+#include "quarry-progress.h"
 #include "quarry-export-dialog.h"
 #include "quarry-split-chart.h"
 #include "quarry-splits.h"
@@ -72,9 +73,7 @@ struct _QuarryExportDialog
   gboolean checking;             /* whether the folder is empty */
   gboolean running;
 
-  GMutex lock;                   /* guards stage and fraction, set by the export thread */
-  char *stage;
-  double fraction;
+  QuarryProgress progress;        /* reported by the export thread */
   guint progress_timer;
 };
 
@@ -680,23 +679,6 @@ run_data_free (gpointer data)
   g_free (run);
 }
 
-static void
-on_progress (const char *stage,
-             double      fraction,
-             gpointer    user_data)
-{
-  QuarryExportDialog *self = user_data;
-
-  g_mutex_lock (&self->lock);
-  if (g_strcmp0 (self->stage, stage) != 0)
-    {
-      g_free (self->stage);
-      self->stage = g_strdup (stage);
-    }
-  self->fraction = fraction;
-  g_mutex_unlock (&self->lock);
-}
-
 static gboolean
 update_progress (gpointer user_data)
 {
@@ -704,10 +686,7 @@ update_progress (gpointer user_data)
   g_autofree char *stage = NULL;
   double fraction;
 
-  g_mutex_lock (&self->lock);
-  stage = g_strdup (self->stage);
-  fraction = self->fraction;
-  g_mutex_unlock (&self->lock);
+  stage = quarry_progress_read (&self->progress, &fraction);
   gtk_progress_bar_set_fraction (self->progress_bar, CLAMP (fraction, 0, 1));
   gtk_label_set_text (self->progress_label, stage != NULL ? stage : _("Reading the project…"));
   return G_SOURCE_CONTINUE;
@@ -732,7 +711,8 @@ run_thread (GTask        *task,
     }
   quarry_store_set_actor (store, data->actor);
   data->export = quarry_export_new (store, &data->options);
-  if (quarry_export_run (data->export, data->directory, on_progress, source, cancellable,
+  if (quarry_export_run (data->export, data->directory, quarry_progress_report,
+                         &((QuarryExportDialog *) source)->progress, cancellable,
                          &error))
     g_task_return_boolean (task, TRUE);
   else
@@ -910,8 +890,7 @@ start_run (QuarryExportDialog *self,
   gtk_spinner_stop (self->spinner);
 
   self->running = TRUE;
-  g_clear_pointer (&self->stage, g_free);
-  self->fraction = 0;
+  quarry_progress_reset (&self->progress);
   update_progress (self);
   self->progress_timer = g_timeout_add (PROGRESS_MS, update_progress, self);
   gtk_stack_set_visible_child_name (self->stack, "running");
@@ -1200,8 +1179,7 @@ quarry_export_dialog_finalize (GObject *object)
   g_free (self->suggested_folder);
   g_free (self->problem);
   g_free (self->directory);
-  g_free (self->stage);
-  g_mutex_clear (&self->lock);
+  quarry_progress_clear (&self->progress);
 
   G_OBJECT_CLASS (quarry_export_dialog_parent_class)->finalize (object);
 }
@@ -1280,7 +1258,7 @@ quarry_export_dialog_init (QuarryExportDialog *self)
   GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
-  g_mutex_init (&self->lock);
+  quarry_progress_init (&self->progress);
   self->class_checks = g_ptr_array_new ();
   self->browser.status = -1;
 

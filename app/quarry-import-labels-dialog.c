@@ -11,6 +11,7 @@
 #include "quarry-format.h"
 #include "quarry-import-labels-dialog.h"
 #include "quarry-label-import.h"
+#include "quarry-progress.h"
 
 #define DEBOUNCE_MS 500
 #define PROGRESS_MS 100
@@ -56,9 +57,7 @@ struct _QuarryImportLabelsDialog
   guint progress_timer;
   gboolean running;
 
-  GMutex lock;                 /* guards stage and fraction, set by the import thread */
-  char *stage;
-  double fraction;
+  QuarryProgress progress;        /* reported by the import thread */
 };
 
 enum {
@@ -598,23 +597,6 @@ run_data_free (gpointer data)
   g_free (run);
 }
 
-static void
-on_progress (const char *stage,
-             double      fraction,
-             gpointer    user_data)
-{
-  QuarryImportLabelsDialog *self = user_data;
-
-  g_mutex_lock (&self->lock);
-  if (g_strcmp0 (self->stage, stage) != 0)
-    {
-      g_free (self->stage);
-      self->stage = g_strdup (stage);
-    }
-  self->fraction = fraction;
-  g_mutex_unlock (&self->lock);
-}
-
 static gboolean
 update_progress (gpointer user_data)
 {
@@ -622,10 +604,7 @@ update_progress (gpointer user_data)
   g_autofree char *stage = NULL;
   double fraction;
 
-  g_mutex_lock (&self->lock);
-  stage = g_strdup (self->stage);
-  fraction = self->fraction;
-  g_mutex_unlock (&self->lock);
+  stage = quarry_progress_read (&self->progress, &fraction);
   gtk_progress_bar_set_fraction (self->progress_bar, CLAMP (fraction, 0, 1));
   gtk_label_set_text (self->progress_label, stage != NULL ? stage : _("Starting…"));
   return G_SOURCE_CONTINUE;
@@ -644,7 +623,8 @@ run_thread (GTask        *task,
     quarry_label_import_map_class (data->import, i, data->targets[i]);
   quarry_label_import_set_status (data->import, data->status);
   quarry_label_import_set_replace (data->import, data->replace);
-  if (quarry_label_import_run (data->import, on_progress, source, cancellable, &error))
+  if (quarry_label_import_run (data->import, quarry_progress_report,
+                         &((QuarryImportLabelsDialog *) source)->progress, cancellable, &error))
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
@@ -779,8 +759,7 @@ run_action (GtkWidget  *widget,
   data->replace = gtk_switch_get_active (self->replace_switch);
 
   self->running = TRUE;
-  g_clear_pointer (&self->stage, g_free);
-  self->fraction = 0;
+  quarry_progress_reset (&self->progress);
   update_progress (self);
   self->progress_timer = g_timeout_add (PROGRESS_MS, update_progress, self);
   gtk_stack_set_visible_child_name (self->stack, "running");
@@ -875,11 +854,10 @@ quarry_import_labels_dialog_finalize (GObject *object)
   g_free (self->project);
   g_free (self->actor);
   g_free (self->input);
-  g_free (self->stage);
   g_strfreev (self->project_classes);
   g_ptr_array_unref (self->class_rows);
   g_ptr_array_unref (self->class_entries);
-  g_mutex_clear (&self->lock);
+  quarry_progress_clear (&self->progress);
 
   G_OBJECT_CLASS (quarry_import_labels_dialog_parent_class)->finalize (object);
 }
@@ -953,7 +931,7 @@ quarry_import_labels_dialog_init (QuarryImportLabelsDialog *self)
   GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
-  g_mutex_init (&self->lock);
+  quarry_progress_init (&self->progress);
   self->class_rows = g_ptr_array_new ();
   self->class_entries = g_ptr_array_new ();
 
