@@ -160,7 +160,7 @@ filter_is_empty (QuarrySampleList *samples)
   const QuarrySampleFilter *filter = quarry_sample_list_get_filter (samples);
 
   return (filter->text == NULL || filter->text[0] == '\0') && filter->status < 0
-         && filter->class_id == 0 && filter->annotator == NULL;
+         && filter->class_id == 0 && filter->annotator == NULL && !filter->suspicious;
 }
 
 static void

@@ -158,12 +158,60 @@ static const char schema_v3[] =
   "  split TEXT NOT NULL,"
   "  PRIMARY KEY (scheme, sample_id)) STRICT;";
 
+/* The built-in model: per-sample features of one feature model, model blobs, the latest
+ * predictions and ranking (replaced as a whole after each training), and the append-only
+ * log of ranking rounds. */
+static const char schema_v4[] =
+  "CREATE TABLE learned_model ("
+  "  id INTEGER PRIMARY KEY,"
+  "  kind TEXT NOT NULL,"
+  "  blob BLOB NOT NULL,"
+  "  info TEXT,"
+  "  created_us INTEGER NOT NULL,"
+  "  version INTEGER NOT NULL DEFAULT 1) STRICT;"
+  "CREATE INDEX learned_model_kind_idx ON learned_model (kind, id);"
+  "CREATE TABLE feature ("
+  "  sample_id INTEGER PRIMARY KEY REFERENCES sample (id) ON DELETE CASCADE,"
+  "  model_id INTEGER NOT NULL,"
+  "  vector BLOB NOT NULL,"
+  "  dhash INTEGER NOT NULL,"
+  "  phash INTEGER NOT NULL,"
+  "  version INTEGER NOT NULL DEFAULT 1) STRICT;"
+  "CREATE TABLE prediction ("
+  "  sample_id INTEGER PRIMARY KEY REFERENCES sample (id) ON DELETE CASCADE,"
+  "  class_id INTEGER,"
+  "  confidence REAL NOT NULL,"
+  "  score REAL NOT NULL,"
+  "  rank INTEGER,"
+  "  audit INTEGER NOT NULL DEFAULT 0,"
+  "  outlier REAL NOT NULL DEFAULT 0,"
+  "  suspicious REAL,"
+  "  suggested_class INTEGER,"
+  "  probs TEXT NOT NULL,"
+  "  version INTEGER NOT NULL DEFAULT 1) STRICT;"
+  "CREATE INDEX prediction_rank_idx ON prediction (rank);"
+  "CREATE TABLE ranking_round ("
+  "  id INTEGER PRIMARY KEY,"
+  "  created_us INTEGER NOT NULL,"
+  "  actor TEXT NOT NULL,"
+  "  strategy TEXT NOT NULL,"
+  "  used TEXT NOT NULL,"
+  "  seed INTEGER NOT NULL,"
+  "  batch INTEGER NOT NULL,"
+  "  n_labeled INTEGER NOT NULL,"
+  "  cv_accuracy REAL,"
+  "  chosen TEXT NOT NULL,"
+  "  audit TEXT NOT NULL) STRICT;"
+  "CREATE TRIGGER ranking_round_no_update BEFORE UPDATE ON ranking_round"
+  "  BEGIN SELECT RAISE (ABORT, 'round log is append-only'); END;";
+
 G_STATIC_ASSERT (QUARRY_SHAPE_KINDS_ALL == 63);
 
 static const QuarryMigration migrations[] = {
   { 1, schema_v1 },
   { 2, schema_v2 },
   { 3, schema_v3 },
+  { 4, schema_v4 },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == QUARRY_STORE_SCHEMA_VERSION);
@@ -1604,13 +1652,17 @@ build_query_sql (const QuarrySampleFilter *filter)
     [QUARRY_SORT_UNLABELED_FIRST] = { "EXISTS (SELECT 1 FROM annotation a"
                                       " WHERE a.sample_id = s.id)",
                                       "s.path_key", "s.relpath", "s.id", NULL },
+    [QUARRY_SORT_SCORE] = { "coalesce ((SELECT p.rank FROM prediction p"
+                            " WHERE p.sample_id = s.id), 9223372036854775807)",
+                            "s.path_key", "s.relpath", "s.id", NULL },
   };
   gboolean filtered = (filter->text != NULL && *filter->text != '\0') ||
-                      filter->status >= 0 || filter->class_id != 0 || filter->annotator != NULL;
+                      filter->status >= 0 || filter->class_id != 0 || filter->annotator != NULL ||
+                      filter->suspicious;
   GString *sql = g_string_new (filtered ? "SELECT " SAMPLE_COLUMNS " FROM sample s WHERE 1 = 1"
                                         : ALL_SAMPLES_FROM);
   const char *dir = filter->descending ? "DESC" : "ASC";
-  guint sort = filter->sort <= QUARRY_SORT_UNLABELED_FIRST ? filter->sort : QUARRY_SORT_NAME;
+  guint sort = filter->sort <= QUARRY_SORT_SCORE ? filter->sort : QUARRY_SORT_NAME;
   guint n_params = 0;
 
   if (filter->text != NULL && *filter->text != '\0')
@@ -1623,6 +1675,9 @@ build_query_sql (const QuarrySampleFilter *filter)
   if (filter->annotator != NULL)
     g_string_append_printf (sql, " AND EXISTS (SELECT 1 FROM annotation a"
                                  " WHERE a.author = ?%u AND a.sample_id = s.id)", ++n_params);
+  if (filter->suspicious)
+    g_string_append (sql, " AND EXISTS (SELECT 1 FROM prediction p"
+                          " WHERE p.sample_id = s.id AND p.suspicious IS NOT NULL)");
   g_string_append (sql, " ORDER BY ");
   for (guint i = 0; orders[sort][i] != NULL; i++)
     g_string_append_printf (sql, "%s%s %s", i > 0 ? ", " : "", orders[sort][i], dir);
@@ -3366,6 +3421,540 @@ quarry_store_get_stats (QuarryStore       *self,
   memset (stats, 0, sizeof *stats);
   locker = g_rec_mutex_locker_new (&self->lock);
   return read_totals (self, stats, error) && read_breakdown (self, stats, error);
+}
+
+/* The built-in model's state */
+
+void
+quarry_round_row_clear (QuarryRoundRow *row)
+{
+  g_clear_pointer (&row->actor, g_free);
+  g_clear_pointer (&row->strategy, g_free);
+  g_clear_pointer (&row->used, g_free);
+  g_clear_pointer (&row->chosen, g_free);
+  g_clear_pointer (&row->audit, g_free);
+}
+
+static gboolean
+put_feature (QuarryStore            *self,
+             gint64                  model_id,
+             const QuarryFeatureRow *row,
+             GError                **error)
+{
+  g_autoptr(CachedStmt) stmt = NULL;
+
+  stmt = stmt_get (self,
+                   "INSERT INTO feature (sample_id, model_id, vector, dhash, phash)"
+                   " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (sample_id) DO UPDATE SET"
+                   " model_id = excluded.model_id, vector = excluded.vector,"
+                   " dhash = excluded.dhash, phash = excluded.phash,"
+                   " version = feature.version + 1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, row->sample_id);
+  sqlite3_bind_int64 (stmt, 2, model_id);
+  sqlite3_bind_blob64 (stmt, 3, row->vector, row->vector_size, SQLITE_STATIC);
+  /* Hashes are stored as their signed 64-bit pattern. */
+  sqlite3_bind_int64 (stmt, 4, (gint64) row->dhash);
+  sqlite3_bind_int64 (stmt, 5, (gint64) row->phash);
+  return stmt_run (self, stmt, error);
+}
+
+gboolean
+quarry_store_put_features (QuarryStore            *self,
+                           gint64                  model_id,
+                           const QuarryFeatureRow *rows,
+                           guint                   n,
+                           GError                **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(CachedStmt) stmt = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), FALSE);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  if (!write_begin (self, error))
+    return FALSE;
+  stmt = stmt_get (self, "DELETE FROM feature WHERE model_id <> ?1", error);
+  ok = stmt != NULL;
+  if (ok)
+    {
+      sqlite3_bind_int64 (stmt, 1, model_id);
+      ok = stmt_run (self, stmt, error);
+    }
+  for (guint i = 0; ok && i < n; i++)
+    ok = put_feature (self, model_id, &rows[i], error);
+  return write_end (self, ok, error);
+}
+
+gboolean
+quarry_store_foreach_feature (QuarryStore           *self,
+                              gint64                 model_id,
+                              GCancellable          *cancellable,
+                              QuarryFeatureRowFunc   func,
+                              gpointer               user_data,
+                              GError               **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(CachedStmt) stmt = NULL;
+  guint n = 0;
+  int rc;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  stmt = stmt_get (self, "SELECT sample_id, vector, dhash, phash FROM feature"
+                         " WHERE model_id = ?1 ORDER BY sample_id", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, model_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      QuarryFeatureRow row;
+
+      if (++n % ROWS_PER_CANCEL_CHECK == 0 && g_cancellable_is_cancelled (cancellable))
+        return set_error (self, SQLITE_INTERRUPT, error);
+      row.sample_id = sqlite3_column_int64 (stmt, 0);
+      row.vector = sqlite3_column_blob (stmt, 1);
+      row.vector_size = sqlite3_column_bytes (stmt, 1);
+      row.dhash = (guint64) sqlite3_column_int64 (stmt, 2);
+      row.phash = (guint64) sqlite3_column_int64 (stmt, 3);
+      if (!func (&row, user_data))
+        return TRUE;
+    }
+  if (rc != SQLITE_DONE)
+    return set_error (self, rc, error);
+  return TRUE;
+}
+
+/* Collects the first int64 column of every row into a new GArray. */
+static GArray *
+collect_ids (QuarryStore  *self,
+             CachedStmt   *stmt,
+             GError      **error)
+{
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+
+      g_array_append_val (ids, id);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      set_error (self, rc, error);
+      return NULL;
+    }
+  return g_steal_pointer (&ids);
+}
+
+GArray *
+quarry_store_list_samples_without_features (QuarryStore  *self,
+                                            gint64        model_id,
+                                            GError      **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(CachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), NULL);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  stmt = stmt_get (self, "SELECT s.id FROM sample s WHERE s.media_kind IN (?2, ?3)"
+                         " AND NOT EXISTS (SELECT 1 FROM feature f"
+                         "  WHERE f.sample_id = s.id AND f.model_id = ?1) ORDER BY s.id", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, model_id);
+  bind_text (stmt, 2, quarry_media_kind_to_string (QUARRY_MEDIA_JPEG));
+  bind_text (stmt, 3, quarry_media_kind_to_string (QUARRY_MEDIA_PNG));
+  return collect_ids (self, stmt, error);
+}
+
+guint64
+quarry_store_count_features (QuarryStore  *self,
+                             gint64        model_id,
+                             GError      **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(CachedStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), 0);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  stmt = stmt_get (self, "SELECT count(*) FROM feature WHERE model_id = ?1", error);
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_int64 (stmt, 1, model_id);
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
+    return set_error (self, rc, error), 0;
+  return sqlite3_column_int64 (stmt, 0);
+}
+
+gint64
+quarry_store_put_model (QuarryStore  *self,
+                        const char   *kind,
+                        GBytes       *blob,
+                        const char   *info_json,
+                        GError      **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(CachedStmt) drop = NULL;
+  g_autoptr(CachedStmt) insert = NULL;
+  gsize size;
+  const void *data;
+  gboolean ok;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), 0);
+  g_return_val_if_fail (kind != NULL && blob != NULL, 0);
+
+  data = g_bytes_get_data (blob, &size);
+  locker = g_rec_mutex_locker_new (&self->lock);
+  if (!write_begin (self, error))
+    return 0;
+  drop = stmt_get (self, "DELETE FROM learned_model WHERE kind = ?1", error);
+  ok = drop != NULL;
+  if (ok)
+    {
+      bind_text (drop, 1, kind);
+      ok = stmt_run (self, drop, error);
+    }
+  if (ok)
+    insert = stmt_get (self, "INSERT INTO learned_model (kind, blob, info, created_us)"
+                             " VALUES (?1, ?2, ?3, ?4)", error);
+  ok = ok && insert != NULL;
+  if (ok)
+    {
+      bind_text (insert, 1, kind);
+      sqlite3_bind_blob64 (insert, 2, data != NULL ? data : "", size, SQLITE_STATIC);
+      bind_text (insert, 3, info_json);
+      sqlite3_bind_int64 (insert, 4, g_get_real_time ());
+      ok = stmt_run (self, insert, error);
+    }
+  if (!write_end (self, ok, error))
+    return 0;
+  return sqlite3_last_insert_rowid (self->db);
+}
+
+gint64
+quarry_store_get_model (QuarryStore  *self,
+                        const char   *kind,
+                        GBytes      **blob,
+                        char        **info_json,
+                        GError      **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(CachedStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), 0);
+
+  if (blob != NULL)
+    *blob = NULL;
+  if (info_json != NULL)
+    *info_json = NULL;
+  locker = g_rec_mutex_locker_new (&self->lock);
+  stmt = stmt_get (self, "SELECT id, blob, info FROM learned_model WHERE kind = ?1"
+                         " ORDER BY id DESC LIMIT 1", error);
+  if (stmt == NULL)
+    return 0;
+  bind_text (stmt, 1, kind);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE)
+    return 0;
+  if (rc != SQLITE_ROW)
+    return set_error (self, rc, error), 0;
+  if (blob != NULL)
+    *blob = g_bytes_new (sqlite3_column_blob (stmt, 1), sqlite3_column_bytes (stmt, 1));
+  if (info_json != NULL)
+    *info_json = column_dup (stmt, 2);
+  return sqlite3_column_int64 (stmt, 0);
+}
+
+gboolean
+quarry_store_foreach_frame_label (QuarryStore          *self,
+                                  QuarryFrameLabelFunc  func,
+                                  gpointer              user_data,
+                                  GError              **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(CachedStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  /* A labeled sample with no class yields one row with class 0 (a negative for every
+   * class present elsewhere). */
+  stmt = stmt_get (self,
+                   "SELECT s.id, a.class_id, a.kind = 'tag' FROM sample s"
+                   " LEFT JOIN annotation a ON a.sample_id = s.id AND a.class_id IS NOT NULL"
+                   " WHERE s.status IN (?1, ?2) OR EXISTS (SELECT 1 FROM annotation t"
+                   "  WHERE t.sample_id = s.id AND t.kind = 'tag' AND t.class_id IS NOT NULL)"
+                   " ORDER BY s.id, a.class_id", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int (stmt, 1, QUARRY_STATUS_SUBMITTED);
+  sqlite3_bind_int (stmt, 2, QUARRY_STATUS_ACCEPTED);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    if (!func (sqlite3_column_int64 (stmt, 0), sqlite3_column_int64 (stmt, 1),
+               sqlite3_column_int (stmt, 2) != 0, user_data))
+      return TRUE;
+  if (rc != SQLITE_DONE)
+    return set_error (self, rc, error);
+  return TRUE;
+}
+
+static gboolean
+put_prediction (QuarryStore               *self,
+                const QuarryPredictionRow *row,
+                GError                   **error)
+{
+  g_autoptr(CachedStmt) stmt = NULL;
+
+  stmt = stmt_get (self,
+                   "INSERT INTO prediction (sample_id, class_id, confidence, score, rank, audit,"
+                   " outlier, suspicious, suggested_class, probs)"
+                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, row->sample_id);
+  if (row->class_id != 0)
+    sqlite3_bind_int64 (stmt, 2, row->class_id);
+  sqlite3_bind_double (stmt, 3, row->confidence);
+  sqlite3_bind_double (stmt, 4, row->score);
+  if (row->rank > 0)
+    sqlite3_bind_int64 (stmt, 5, row->rank);
+  sqlite3_bind_int (stmt, 6, row->audit ? 1 : 0);
+  sqlite3_bind_double (stmt, 7, row->outlier);
+  if (row->suspicious >= 0)
+    sqlite3_bind_double (stmt, 8, row->suspicious);
+  if (row->suggested_class != 0)
+    sqlite3_bind_int64 (stmt, 9, row->suggested_class);
+  bind_text (stmt, 10, row->probs != NULL ? row->probs : "");
+  return stmt_run (self, stmt, error);
+}
+
+gboolean
+quarry_store_put_predictions (QuarryStore               *self,
+                              const QuarryPredictionRow *rows,
+                              guint                      n,
+                              GError                   **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(CachedStmt) clear = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), FALSE);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  if (!write_begin (self, error))
+    return FALSE;
+  clear = stmt_get (self, "DELETE FROM prediction", error);
+  ok = clear != NULL && stmt_run (self, clear, error);
+  for (guint i = 0; ok && i < n; i++)
+    ok = put_prediction (self, &rows[i], error);
+  return write_end (self, ok, error);
+}
+
+gboolean
+quarry_store_get_prediction (QuarryStore         *self,
+                             gint64               sample_id,
+                             QuarryPredictionRow *row,
+                             GError             **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(CachedStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), FALSE);
+  g_return_val_if_fail (row != NULL, FALSE);
+
+  memset (row, 0, sizeof *row);
+  row->suspicious = -1;
+  locker = g_rec_mutex_locker_new (&self->lock);
+  stmt = stmt_get (self, "SELECT coalesce (class_id, 0), confidence, score, coalesce (rank, 0),"
+                         " audit, outlier, coalesce (suspicious, -1),"
+                         " coalesce (suggested_class, 0), probs"
+                         " FROM prediction WHERE sample_id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, sample_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE)
+    return FALSE;
+  if (rc != SQLITE_ROW)
+    return set_error (self, rc, error);
+  row->sample_id = sample_id;
+  row->class_id = sqlite3_column_int64 (stmt, 0);
+  row->confidence = sqlite3_column_double (stmt, 1);
+  row->score = sqlite3_column_double (stmt, 2);
+  row->rank = sqlite3_column_int64 (stmt, 3);
+  row->audit = sqlite3_column_int (stmt, 4) != 0;
+  row->outlier = sqlite3_column_double (stmt, 5);
+  row->suspicious = sqlite3_column_double (stmt, 6);
+  row->suggested_class = sqlite3_column_int64 (stmt, 7);
+  row->probs = column_dup (stmt, 8);
+  return TRUE;
+}
+
+GArray *
+quarry_store_list_ranked (QuarryStore  *self,
+                          guint         limit,
+                          GError      **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(CachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), NULL);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  stmt = stmt_get (self, "SELECT sample_id FROM prediction WHERE rank IS NOT NULL"
+                         " ORDER BY rank LIMIT ?1", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, limit > 0 ? (gint64) limit : G_MAXINT64);
+  return collect_ids (self, stmt, error);
+}
+
+gint64
+quarry_store_add_round (QuarryStore     *self,
+                        QuarryRoundRow  *row,
+                        GError         **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(CachedStmt) stmt = NULL;
+  g_autoptr(GString) body = g_string_new ("{\"strategy\":");
+  gboolean ok;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), 0);
+  g_return_val_if_fail (row != NULL && row->strategy != NULL && row->used != NULL, 0);
+
+  row->created_us = g_get_real_time ();
+  json_append_string (body, row->strategy);
+  g_string_append (body, ",\"used\":");
+  json_append_string (body, row->used);
+  g_string_append_printf (body, ",\"seed\":%" G_GUINT64_FORMAT ",\"batch\":%u,\"labeled\":%u,"
+                          "\"chosen\":%s,\"audit\":%s}", row->seed, row->batch, row->n_labeled,
+                          row->chosen != NULL ? row->chosen : "[]",
+                          row->audit != NULL ? row->audit : "[]");
+  locker = g_rec_mutex_locker_new (&self->lock);
+  if (!write_begin (self, error))
+    return 0;
+  stmt = stmt_get (self, "INSERT INTO ranking_round (created_us, actor, strategy, used, seed,"
+                         " batch, n_labeled, cv_accuracy, chosen, audit)"
+                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", error);
+  ok = stmt != NULL;
+  if (ok)
+    {
+      sqlite3_bind_int64 (stmt, 1, row->created_us);
+      bind_text (stmt, 2, self->actor);
+      bind_text (stmt, 3, row->strategy);
+      bind_text (stmt, 4, row->used);
+      sqlite3_bind_int64 (stmt, 5, (gint64) row->seed);
+      sqlite3_bind_int64 (stmt, 6, row->batch);
+      sqlite3_bind_int64 (stmt, 7, row->n_labeled);
+      if (row->cv_accuracy >= 0)
+        sqlite3_bind_double (stmt, 8, row->cv_accuracy);
+      bind_text (stmt, 9, row->chosen != NULL ? row->chosen : "[]");
+      bind_text (stmt, 10, row->audit != NULL ? row->audit : "[]");
+      ok = stmt_run (self, stmt, error);
+    }
+  if (ok)
+    row->id = sqlite3_last_insert_rowid (self->db);
+  ok = ok && insert_event (self, "ranking-round", 0, body->str, error);
+  if (!write_end (self, ok, error))
+    return 0;
+  return row->id;
+}
+
+GArray *
+quarry_store_list_rounds (QuarryStore  *self,
+                          GError      **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  g_autoptr(CachedStmt) stmt = NULL;
+  g_autoptr(GArray) rounds = g_array_new (FALSE, TRUE, sizeof (QuarryRoundRow));
+  int rc;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), NULL);
+
+  g_array_set_clear_func (rounds, (GDestroyNotify) quarry_round_row_clear);
+  locker = g_rec_mutex_locker_new (&self->lock);
+  stmt = stmt_get (self, "SELECT id, created_us, actor, strategy, used, seed, batch, n_labeled,"
+                         " coalesce (cv_accuracy, -1), chosen, audit FROM ranking_round"
+                         " ORDER BY id", error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      QuarryRoundRow row = {
+        .id = sqlite3_column_int64 (stmt, 0),
+        .created_us = sqlite3_column_int64 (stmt, 1),
+        .actor = column_dup (stmt, 2),
+        .strategy = column_dup (stmt, 3),
+        .used = column_dup (stmt, 4),
+        .seed = (guint64) sqlite3_column_int64 (stmt, 5),
+        .batch = sqlite3_column_int (stmt, 6),
+        .n_labeled = sqlite3_column_int (stmt, 7),
+        .cv_accuracy = sqlite3_column_double (stmt, 8),
+        .chosen = column_dup (stmt, 9),
+        .audit = column_dup (stmt, 10),
+      };
+
+      g_array_append_val (rounds, row);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      set_error (self, rc, error);
+      return NULL;
+    }
+  return g_steal_pointer (&rounds);
+}
+
+static gboolean
+remove_sample (QuarryStore  *self,
+               gint64        sample_id,
+               GError      **error)
+{
+  g_autoptr(CachedStmt) stmt = NULL;
+  g_autofree char *body = NULL;
+
+  stmt = stmt_get (self, "DELETE FROM sample WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, sample_id);
+  if (!stmt_run (self, stmt, error))
+    return FALSE;
+  if (sqlite3_changes (self->db) == 0)
+    return set_not_found (error, "sample", sample_id);
+  body = g_strdup_printf ("{\"sample\":%" G_GINT64_FORMAT "}", sample_id);
+  return insert_event (self, "sample-removed", sample_id, body, error);
+}
+
+gboolean
+quarry_store_remove_samples (QuarryStore   *self,
+                             const gint64  *ids,
+                             guint          n,
+                             GError       **error)
+{
+  g_autoptr(GRecMutexLocker) locker = NULL;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (QUARRY_IS_STORE (self), FALSE);
+
+  locker = g_rec_mutex_locker_new (&self->lock);
+  if (!write_begin (self, error))
+    return FALSE;
+  for (guint i = 0; ok && i < n; i++)
+    ok = remove_sample (self, ids[i], error);
+  return write_end (self, ok, error);
 }
 
 gboolean

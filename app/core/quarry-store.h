@@ -62,9 +62,10 @@ typedef enum
   QUARRY_SORT_SIZE,   /* bytes */
   QUARRY_SORT_ADDED,  /* import order */
   QUARRY_SORT_UNLABELED_FIRST,  /* samples without shapes first, then by relative path */
+  QUARRY_SORT_SCORE,  /* the model's ranking: "label next" first, unranked last, then path */
 } QuarrySortKey;
 
-#define QUARRY_STORE_SCHEMA_VERSION 3
+#define QUARRY_STORE_SCHEMA_VERSION 4
 #define QUARRY_STORE_DEFAULT_BUSY_TIMEOUT_MS 5000
 
 typedef struct
@@ -75,6 +76,7 @@ typedef struct
   QuarrySortKey sort;
   gboolean descending;
   const char *annotator;   /* samples with a shape whose author is this; NULL = any */
+  gboolean suspicious;     /* only samples whose label the model finds suspicious */
 } QuarrySampleFilter;
 
 /* One sample row.  In callbacks the strings belong to the store and live for the call;
@@ -429,6 +431,129 @@ gboolean          quarry_store_put_splits           (QuarryStore       *self,
 /* Names of everyone who authored a shape, sorted (for the annotator filter). */
 GStrv             quarry_store_list_annotators      (QuarryStore       *self,
                                                      GError           **error);
+/* The built-in model (quarry-learner.h).  Rows of learned state, all replaceable:
+ * features per sample (made by one feature model, so they are dropped with it), model
+ * blobs by kind, and the latest predictions; plus the append-only log of ranking rounds. */
+typedef struct
+{
+  gint64 sample_id;
+  const guint8 *vector;    /* the learner's encoding of the feature vector */
+  gsize vector_size;
+  guint64 dhash;
+  guint64 phash;
+} QuarryFeatureRow;
+
+typedef gboolean (*QuarryFeatureRowFunc) (const QuarryFeatureRow *row,
+                                          gpointer                user_data);
+
+typedef struct
+{
+  gint64 sample_id;
+  gint64 class_id;         /* most probable class; 0 when none */
+  double confidence;       /* its probability */
+  double score;            /* informativeness: higher = more worth labeling */
+  gint64 rank;             /* 1.. in the current "label next" order; 0 when not ranked */
+  gboolean audit;          /* a random audit pick of the current round */
+  double outlier;          /* k-NN distance score; higher = more unusual */
+  double suspicious;       /* < 0: label looks fine; else how little the model believes it */
+  gint64 suggested_class;  /* for a suspicious label: the class the model believes; 0 */
+  const char *probs;       /* "class_id:probability" pairs, most probable first, ';'-separated */
+} QuarryPredictionRow;
+
+typedef struct
+{
+  gint64 id;
+  gint64 created_us;
+  char *actor;
+  char *strategy;          /* as asked */
+  char *used;              /* what ran (hybrid resolves to one of its parts) */
+  guint64 seed;
+  guint batch;
+  guint n_labeled;
+  double cv_accuracy;      /* < 0 when not measured */
+  char *chosen;            /* JSON array of sample ids, in order */
+  char *audit;             /* JSON array of sample ids */
+} QuarryRoundRow;
+
+void              quarry_round_row_clear            (QuarryRoundRow *row);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (QuarryRoundRow, quarry_round_row_clear)
+
+/* Deletes every feature row of other models, then inserts or replaces these n rows of
+ * model_id, in one transaction. */
+gboolean          quarry_store_put_features         (QuarryStore       *self,
+                                                     gint64             model_id,
+                                                     const QuarryFeatureRow *rows,
+                                                     guint              n,
+                                                     GError           **error);
+/* Feature rows of model_id, by sample id.  The row's vector lives for the call. */
+gboolean          quarry_store_foreach_feature      (QuarryStore       *self,
+                                                     gint64             model_id,
+                                                     GCancellable      *cancellable,
+                                                     QuarryFeatureRowFunc func,
+                                                     gpointer           user_data,
+                                                     GError           **error);
+/* Ids of image samples that have no feature row of model_id, ascending. */
+GArray           *quarry_store_list_samples_without_features (QuarryStore *self,
+                                                     gint64             model_id,
+                                                     GError           **error);
+guint64           quarry_store_count_features       (QuarryStore       *self,
+                                                     gint64             model_id,
+                                                     GError           **error);
+/* Stores a new model blob of a kind ("features", "pca", "head") with JSON info; returns
+ * its id (0 on error).  Older models of the kind are removed in the same transaction. */
+gint64            quarry_store_put_model            (QuarryStore       *self,
+                                                     const char        *kind,
+                                                     GBytes            *blob,
+                                                     const char        *info_json,
+                                                     GError           **error);
+/* The newest model of the kind: its id (0 and NULL blob when there is none, which is not
+ * an error), blob and info. */
+gint64            quarry_store_get_model            (QuarryStore       *self,
+                                                     const char        *kind,
+                                                     GBytes           **blob,
+                                                     char             **info_json,
+                                                     GError           **error);
+/* Frame-level labels: for every sample that counts as labeled (submitted or accepted,
+ * or carrying a tag), the classes on it: tags with is_tag TRUE.  Ordered by sample. */
+typedef gboolean (*QuarryFrameLabelFunc) (gint64   sample_id,
+                                          gint64   class_id,
+                                          gboolean is_tag,
+                                          gpointer user_data);
+gboolean          quarry_store_foreach_frame_label  (QuarryStore       *self,
+                                                     QuarryFrameLabelFunc func,
+                                                     gpointer           user_data,
+                                                     GError           **error);
+/* Replaces all predictions with these n rows in one transaction. */
+gboolean          quarry_store_put_predictions      (QuarryStore       *self,
+                                                     const QuarryPredictionRow *rows,
+                                                     guint              n,
+                                                     GError           **error);
+/* FALSE without error (and row zeroed) when the sample has no prediction; the row's probs
+ * string is owned by the caller (g_free). */
+gboolean          quarry_store_get_prediction       (QuarryStore       *self,
+                                                     gint64             sample_id,
+                                                     QuarryPredictionRow *row,
+                                                     GError           **error);
+/* Unlabeled samples in ranking order (rank 1 first): up to limit ids (0 = all). */
+GArray           *quarry_store_list_ranked          (QuarryStore       *self,
+                                                     guint              limit,
+                                                     GError           **error);
+/* Logs a ranking round (row's id and created_us are set here) with a "ranking-round"
+ * event; returns the round id. */
+gint64            quarry_store_add_round            (QuarryStore       *self,
+                                                     QuarryRoundRow    *row,
+                                                     GError           **error);
+/* QuarryRoundRow, oldest first; free with g_array_unref. */
+GArray           *quarry_store_list_rounds          (QuarryStore       *self,
+                                                     GError           **error);
+/* Removes samples (with their shapes) from the project, not the files, in one
+ * transaction, with one "sample-removed" event each. */
+gboolean          quarry_store_remove_samples       (QuarryStore       *self,
+                                                     const gint64      *ids,
+                                                     guint              n,
+                                                     GError           **error);
+
 /* Cheap: whether the project holds any sample. */
 gboolean          quarry_store_has_samples          (QuarryStore       *self);
 gboolean          quarry_store_get_stats            (QuarryStore       *self,
