@@ -18,14 +18,9 @@
 
 /* Work in a thread, progress on the terminal, Ctrl+C cancels */
 
-typedef gboolean (*WorkFunc) (gpointer      object,
-                              gpointer      data,
-                              GCancellable *cancellable,
-                              GError      **error);
-
 typedef struct
 {
-  WorkFunc func;
+  QuarryCliWorkFunc func;
   gpointer object;
   gpointer data;
   QuarryProgress progress;
@@ -74,15 +69,27 @@ on_work_done (GObject      *source,
   g_main_loop_quit (user_data);
 }
 
+QuarryProgress *
+quarry_cli_work_get_progress (gpointer work)
+{
+  return &((Work *) work)->progress;
+}
+
+gpointer
+quarry_cli_work_get_data (gpointer work)
+{
+  return ((Work *) work)->data;
+}
+
 /* Runs func (object, work, cancellable, error) in a thread while the main loop shows
  * progress; Ctrl+C cancels. */
-static gboolean
-run_work (WorkFunc       func,
-          gpointer       object,
-          gpointer       data,
-          gboolean       quiet,
-          GCancellable  *cancellable,
-          GError       **error)
+gboolean
+quarry_cli_run_work (QuarryCliWorkFunc   func,
+                     gpointer            object,
+                     gpointer            data,
+                     gboolean            quiet,
+                     GCancellable       *cancellable,
+                     GError            **error)
 {
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr(GTask) task = NULL;
@@ -279,10 +286,11 @@ quarry_cli_import_labels (QuarryStore                *store,
   import = quarry_label_import_new (store, path, format);
   quarry_label_import_set_status (import, options->status);
   quarry_label_import_set_replace (import, options->replace);
-  if (!run_work (prepare_import, import, NULL, options->quiet, cancellable, error) ||
+  if (!quarry_cli_run_work (prepare_import, import, NULL, options->quiet, cancellable, error) ||
       !apply_map (import, options->map, error))
     return FALSE;
-  ok = options->dry_run || run_work (run_import, import, NULL, options->quiet, cancellable, error);
+  ok = options->dry_run ||
+       quarry_cli_run_work (run_import, import, NULL, options->quiet, cancellable, error);
   if (ok && options->json != NULL)
     add_import_json (options->json, import, path);
   else if (ok)
@@ -464,8 +472,8 @@ quarry_cli_export (int argc, char **argv)
   if (store != NULL)
     {
       export = quarry_export_new (store, &options);
-      ok = run_work (run_export, export, argv[2], args.quiet || args.as_json, cancellable,
-                     &error);
+      ok = quarry_cli_run_work (run_export, export, argv[2], args.quiet || args.as_json,
+                                cancellable, &error);
       status = finish_export (export, ok, error, argv[2], args.as_json);
     }
   quarry_export_options_clear (&options);

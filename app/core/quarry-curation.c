@@ -461,10 +461,97 @@ collect_groups (const QuarryDuplicateOptions *options,
   return groups;
 }
 
+/* Better copy first: higher quality, then lower index. */
+static const QuarryDuplicateOptions *sort_options;
+
+static int
+compare_quality (gconstpointer a,
+                 gconstpointer b)
+{
+  guint x = *(const guint *) a, y = *(const guint *) b;
+  float qx = quality_of (sort_options, x), qy = quality_of (sort_options, y);
+
+  if (qx != qy)
+    return qx > qy ? -1 : 1;
+  return (x > y) - (x < y);
+}
+
+/* Splits one connected group into stars: the best unassigned member keeps every
+ * unassigned member near it (directly, not through a chain), until none is left. */
+static void
+split_group (const QuarryDuplicateOptions *options,
+             guint                         threshold,
+             gboolean                      use_emb,
+             const QuarryDuplicateGroup   *group,
+             GPtrArray                    *out)
+{
+  g_autoptr(GArray) order = g_array_copy (group->members);
+  g_autofree gboolean *taken = g_new0 (gboolean, order->len);
+  static GMutex lock;
+
+  g_mutex_lock (&lock);
+  sort_options = options;
+  g_array_sort (order, compare_quality);
+  sort_options = NULL;
+  g_mutex_unlock (&lock);
+  for (guint l = 0; l < order->len; l++)
+    {
+      guint leader = g_array_index (order, guint, l);
+      QuarryDuplicateGroup *star;
+
+      if (taken[l])
+        continue;
+      star = g_new0 (QuarryDuplicateGroup, 1);
+      star->members = g_array_new (FALSE, FALSE, sizeof (guint));
+      star->keep = leader;
+      g_array_append_val (star->members, leader);
+      for (guint m = l + 1; m < order->len; m++)
+        if (!taken[m] &&
+            pair_near (options, threshold, use_emb, leader, g_array_index (order, guint, m)))
+          {
+            taken[m] = TRUE;
+            g_array_append_val (star->members, g_array_index (order, guint, m));
+          }
+      if (star->members->len < 2)
+        {
+          quarry_duplicate_group_free (star);
+          continue;
+        }
+      g_array_sort (star->members, compare_uint);
+      g_ptr_array_add (out, star);
+    }
+}
+
+static int
+compare_groups (gconstpointer a,
+                gconstpointer b)
+{
+  const QuarryDuplicateGroup *x = *(QuarryDuplicateGroup **) a;
+  const QuarryDuplicateGroup *y = *(QuarryDuplicateGroup **) b;
+  guint fx = g_array_index (x->members, guint, 0), fy = g_array_index (y->members, guint, 0);
+
+  return (fx > fy) - (fx < fy);
+}
+
+static GPtrArray *
+split_into_stars (const QuarryDuplicateOptions *options,
+                  guint                         threshold,
+                  gboolean                      use_emb,
+                  GPtrArray                    *groups)
+{
+  GPtrArray *stars = g_ptr_array_new_with_free_func ((GDestroyNotify) quarry_duplicate_group_free);
+
+  for (guint g = 0; g < groups->len; g++)
+    split_group (options, threshold, use_emb, g_ptr_array_index (groups, g), stars);
+  g_ptr_array_sort (stars, compare_groups);
+  return stars;
+}
+
 GPtrArray *
 quarry_curation_duplicates (const QuarryDuplicateOptions *options)
 {
   g_autofree guint *parent = NULL;
+  g_autoptr(GPtrArray) connected = NULL;
   guint n, threshold, window;
   gboolean use_emb;
 
@@ -489,7 +576,8 @@ quarry_curation_duplicates (const QuarryDuplicateOptions *options)
     for (guint j = i + 1; j < n && j - i <= window; j++)
       if (pair_near (options, threshold, use_emb, i, j))
         uf_union (parent, i, j);
-  return collect_groups (options, parent);
+  connected = collect_groups (options, parent);
+  return split_into_stars (options, threshold, use_emb, connected);
 }
 
 /* Outliers */

@@ -1345,16 +1345,16 @@ quarry_learner_load (QuarryLearner  *self,
 
   g_return_val_if_fail (QUARRY_IS_LEARNER (self), FALSE);
 
-  if (!load_features (self, state, &table, cancellable, error))
-    return FALSE;
   pca_id = quarry_store_get_model (self->store, "pca", &blob, NULL, error);
   if (pca_id == 0)
     {
       if (error == NULL || *error == NULL)
         g_set_error (error, QUARRY_FEATURES_ERROR, QUARRY_FEATURES_ERROR_INVALID,
-                     _("The model has not been trained yet: run “quarry rank” first"));
+                     _("The model has not been trained yet: update it (“quarry rank”) first"));
       return FALSE;
     }
+  if (!load_features (self, state, &table, cancellable, error))
+    return FALSE;
   state->pca = quarry_pca_deserialize (blob, error);
   if (state->pca == NULL)
     return FALSE;

@@ -290,6 +290,75 @@ class CliTest(unittest.TestCase):
         self.assertIn("vehicle", [c["name"] for c in info["classes"]])
         self.assertEqual(info["annotations"], report["shapes"])
 
+    def test_learning_commands(self):
+        project = self.demo_project(60)
+        # Nothing trained yet: the curation commands say so.
+        r = self.quarry("similar", project, "1")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("quarry rank", r.stderr)
+        r = self.quarry("features", "--quiet", project, timeout=300)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("60", r.stdout)
+        r = self.quarry("rank", "--json", "--batch", "5", "--seed", "3", project, timeout=300)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        first = json.loads(r.stdout)
+        self.assertEqual(first["strategy"], "hybrid")
+        self.assertEqual(first["frames"], 60)
+        self.assertGreater(first["labeled"], 0)
+        self.assertEqual([b["rank"] for b in first["batch"]], [1, 2, 3, 4, 5])
+        again = json.loads(self.quarry("rank", "--json", "--batch", "5", "--seed", "3",
+                                       project, timeout=300).stdout)
+        self.assertEqual([b["id"] for b in again["batch"]], [b["id"] for b in first["batch"]])
+        self.assertEqual(again["round"], first["round"] + 1)
+        for bad in (["--strategy", "psychic"], ["--batch", "0"], ["--audit", "2"]):
+            self.assertEqual(self.quarry("rank", *bad, project).returncode, 2, bad)
+
+        query = first["batch"][0]["id"]
+        r = self.quarry("similar", "--json", project, str(query))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        similar = json.loads(r.stdout)
+        self.assertEqual(len(similar), 10)
+        self.assertNotIn(query, [s["id"] for s in similar])
+        scores = [s["similarity"] for s in similar]
+        self.assertEqual(scores, sorted(scores, reverse=True))
+        r = self.quarry("similar", "--box", "10,10,200,150", "-n", "3", project, str(query))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(r.stdout.splitlines()), 3)
+        for bad in (["--box", "1,2,3"], ["--box", "0,0,-5,5"], ["-n", "0"]):
+            self.assertEqual(self.quarry("similar", *bad, project, "1").returncode, 2, bad)
+        self.assertEqual(self.quarry("similar", project, "999999").returncode, 1)
+
+        r = self.quarry("drift", "--json", "--last", "10", project)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("drifted", json.loads(r.stdout))
+        self.assertEqual(self.quarry("drift", project).returncode, 2)
+
+    def test_duplicates_remove(self):
+        self.good_images(3)
+        for i in range(12):
+            self.write(f"sub folder/v{i:02}.png",
+                       png_bytes(40, 30, (20 * i % 256, 255 - 20 * i, 90 + 13 * i % 160)))
+        with open(os.path.join(self.images, "sub folder", "v03.png"), "rb") as f:
+            self.write("sub folder/v03 copy.png", f.read())
+        self.assertEqual(self.quarry("import", "--quiet", "--create", project := self.project,
+                                     self.images).returncode, 0)
+        r = self.quarry("rank", "--quiet", project, timeout=300)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.quarry("duplicates", "--json", "--distance", "0", "--similarity", "2", project)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        groups = json.loads(r.stdout)
+        copies = [g for g in groups if len(g["members"]) == 2]
+        self.assertTrue(copies, groups)
+        before = json.loads(self.quarry("info", project, "--json").stdout)["images"]
+        r = self.quarry("duplicates", "--remove", "--distance", "0", "--similarity", "2",
+                        project)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        after = json.loads(self.quarry("info", project, "--json").stdout)["images"]
+        removable = sum(len(g["members"]) - 1 for g in groups)
+        self.assertEqual(after, before - removable)
+        # The files stay on disk.
+        self.assertTrue(os.path.exists(os.path.join(self.images, "sub folder", "v03 copy.png")))
+
     def test_export_usage_errors(self):
         project = self.demo_project(30)
         out = os.path.join(self.dir, "out")
