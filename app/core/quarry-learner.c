@@ -764,7 +764,7 @@ train_head (const State     *state,
   QuarryLogregOptions options;
 
   quarry_logreg_options_init (&options);
-  options.lambda = QUARRY_LEARNER_LAMBDA;
+  options.lambda = 1.0 / (QUARRY_LEARNER_C * n);
   if (state->target == QUARRY_TARGET_TAGS)
     return quarry_logreg_train (x, n, d, labels, state->n_classes, NULL, &options, error);
   return quarry_logreg_train_ovr (x, n, d, targets, state->n_classes, NULL, &options, error);
@@ -844,7 +844,7 @@ fit_head (State           *state,
   QuarryLogregOptions options;
 
   quarry_logreg_options_init (&options);
-  options.lambda = QUARRY_LEARNER_LAMBDA;
+  options.lambda = 1.0 / (QUARRY_LEARNER_C * n);
   *oof = g_new0 (float, (gsize) n * k);
   state->cv_accuracy = -1;
   if (n >= 2 * 2)
