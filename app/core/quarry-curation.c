@@ -462,14 +462,13 @@ collect_groups (const QuarryDuplicateOptions *options,
 }
 
 /* Better copy first: higher quality, then lower index. */
-static const QuarryDuplicateOptions *sort_options;
-
 static int
 compare_quality (gconstpointer a,
-                 gconstpointer b)
+                 gconstpointer b,
+                 gpointer      user_data)
 {
   guint x = *(const guint *) a, y = *(const guint *) b;
-  float qx = quality_of (sort_options, x), qy = quality_of (sort_options, y);
+  float qx = quality_of (user_data, x), qy = quality_of (user_data, y);
 
   if (qx != qy)
     return qx > qy ? -1 : 1;
@@ -487,13 +486,8 @@ split_group (const QuarryDuplicateOptions *options,
 {
   g_autoptr(GArray) order = g_array_copy (group->members);
   g_autofree gboolean *taken = g_new0 (gboolean, order->len);
-  static GMutex lock;
 
-  g_mutex_lock (&lock);
-  sort_options = options;
-  g_array_sort (order, compare_quality);
-  sort_options = NULL;
-  g_mutex_unlock (&lock);
+  g_array_sort_with_data (order, compare_quality, (gpointer) options);
   for (guint l = 0; l < order->len; l++)
     {
       guint leader = g_array_index (order, guint, l);

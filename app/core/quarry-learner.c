@@ -1011,16 +1011,16 @@ fill_prediction (const State         *state,
 
 /* Ranks: the batch in selection order, then audit picks, then the other unlabeled frames
  * by decreasing score (ties by row). */
-static const double *sort_scores;
-
 static int
 compare_score (gconstpointer a,
-               gconstpointer b)
+               gconstpointer b,
+               gpointer      user_data)
 {
+  const double *scores = user_data;
   guint x = *(const guint *) a, y = *(const guint *) b;
 
-  if (sort_scores[x] != sort_scores[y])
-    return sort_scores[x] > sort_scores[y] ? -1 : 1;
+  if (scores[x] != scores[y])
+    return scores[x] > scores[y] ? -1 : 1;
   return (x > y) - (x < y);
 }
 
@@ -1031,7 +1031,6 @@ assign_ranks (Predictions           *predictions,
               const double          *scores)
 {
   g_autoptr(GArray) rest = g_array_new (FALSE, FALSE, sizeof (guint));
-  static GMutex sort_lock;
   gint64 rank = 0;
 
   for (guint i = 0; i < selection->chosen->len; i++)
@@ -1046,11 +1045,7 @@ assign_ranks (Predictions           *predictions,
   for (guint i = 0; i < predictions->n; i++)
     if (!labeled[i] && predictions->rows[i].rank == 0)
       g_array_append_val (rest, i);
-  g_mutex_lock (&sort_lock);
-  sort_scores = scores;
-  g_array_sort (rest, compare_score);
-  sort_scores = NULL;
-  g_mutex_unlock (&sort_lock);
+  g_array_sort_with_data (rest, compare_score, (gpointer) scores);
   for (guint i = 0; i < rest->len; i++)
     predictions->rows[g_array_index (rest, guint, i)].rank = ++rank;
 }
