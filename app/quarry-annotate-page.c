@@ -11,6 +11,7 @@
 
 #include "quarry-annotate-page.h"
 #include "quarry-image.h"
+#include "quarry-model-controller.h"
 #include "quarry-queue.h"
 #include "quarry-shape.h"
 #include "quarry-undo.h"
@@ -29,8 +30,17 @@ struct _QuarryAnnotatePage
   GtkStack *canvas_stack;
   QuarryCanvas *canvas;
   AdwStatusPage *message_page;
+  GtkDropDown *order_dropdown;
+  GtkWidget *suggestion_bar;
+  GtkLabel *suggestion_label;
 
   QuarryStore *store;
+  QuarryModelController *learned;  /* the built-in model, or NULL */
+  gint64 suggested_class;          /* the tag "A" adds, 0 when none */
+  QuarrySampleFilter filter;       /* the queue's filter, when has_filter */
+  char *filter_text;
+  char *filter_annotator;
+  gboolean has_filter;
   QuarryQueue *queue;
   QuarryUndoStack *undo;
   GArray *classes;          /* QuarryClassRow */
@@ -54,6 +64,7 @@ enum {
 enum {
   PROP_0,
   PROP_TOOL,
+  PROP_LEARNED,
   N_PROPS
 };
 
@@ -63,6 +74,7 @@ static GParamSpec *properties[N_PROPS];
 static void show_sample (QuarryAnnotatePage *self, gint64 sample_id);
 static void update_status (QuarryAnnotatePage *self);
 static void update_side_panels (QuarryAnnotatePage *self);
+static void update_suggestion (QuarryAnnotatePage *self);
 
 static void
 report (QuarryAnnotatePage *self,
@@ -689,6 +701,134 @@ update_side_panels (QuarryAnnotatePage *self)
   update_tag_panel (self);
   update_attribute_panel (self);
   update_status (self);
+  update_suggestion (self);
+}
+
+/* --- the built-in model's suggestion ------------------------------------------------------- */
+
+static gboolean
+class_allows_tags (QuarryAnnotatePage *self,
+                   gint64              class_id)
+{
+  const QuarryClassRow *row = find_class (self, class_id);
+
+  return row != NULL && (row->kinds & (1u << QUARRY_SHAPE_TAG)) != 0;
+}
+
+/* A tag head suggests its most probable class as a tag ("A" accepts it); a head over the
+ * classes present only tells which are likely. */
+static void
+update_suggestion (QuarryAnnotatePage *self)
+{
+  g_auto(QuarryModelNote) note = { 0 };
+  g_autofree char *text = NULL;
+  guint index;
+
+  self->suggested_class = 0;
+  if (self->learned != NULL && self->sample_id != 0
+      && quarry_model_controller_describe (self->learned, self->sample_id, &note)
+      && note.prediction != NULL)
+    {
+      if (quarry_model_controller_get_target_kind (self->learned) == QUARRY_TARGET_TAGS
+          && note.top_class != 0 && class_allows_tags (self, note.top_class)
+          && find_tag (self, note.top_class, &index) == NULL)
+        {
+          self->suggested_class = note.top_class;
+          /* Translators: "Suggestion: car (82 %) — press A to accept" */
+          text = g_strdup_printf (_("Suggestion: %s (%.0f %%) — press A to accept"),
+                                  find_class (self, note.top_class)->name,
+                                  100 * CLAMP (note.top_probability, 0, 1));
+        }
+      else if (quarry_model_controller_get_target_kind (self->learned) == QUARRY_TARGET_CLASSES)
+        /* Translators: "Likely present: car 91 %, cyclist 40 %" */
+        text = g_strdup_printf (_("Likely present: %s"), note.prediction);
+      if (text != NULL && note.suspicion != NULL)
+        {
+          g_autofree char *both = g_strdup_printf ("%s · %s", text, note.suspicion);
+          g_free (text);
+          text = g_steal_pointer (&both);
+        }
+    }
+  gtk_label_set_text (self->suggestion_label, text != NULL ? text : "");
+  gtk_widget_set_visible (self->suggestion_bar, text != NULL);
+  gtk_widget_set_visible (gtk_widget_get_last_child (self->suggestion_bar),
+                          self->suggested_class != 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "annotate.accept-suggestion",
+                                 self->suggested_class != 0);
+}
+
+/* Adds the suggested tag through the undoable save path. */
+static void
+accept_suggestion (QuarryAnnotatePage *self)
+{
+  QuarryShape *shape;
+  guint index;
+
+  if (self->suggested_class == 0 || self->store == NULL || self->sample_id == 0
+      || find_tag (self, self->suggested_class, &index) != NULL)
+    return;
+  shape = quarry_shape_new (QUARRY_SHAPE_TAG, self->suggested_class);
+  if (save_shape (self, shape, NULL))
+    g_ptr_array_add (self->tags, shape);
+  else
+    quarry_shape_free (shape);
+  update_tag_panel (self);
+  update_suggestion (self);
+}
+
+static void
+accept_suggestion_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  accept_suggestion (QUARRY_ANNOTATE_PAGE (widget));
+}
+
+/* The queue: the model's ranking when asked for and there is one (and no filter came from
+ * the browser), else the filter.  The shown image stays. */
+static void
+apply_queue_order (QuarryAnnotatePage *self)
+{
+  GArray *ranking = self->learned ? quarry_model_controller_get_ranking (self->learned) : NULL;
+  gboolean by_model = gtk_drop_down_get_selected (self->order_dropdown) == 1;
+
+  if (self->queue == NULL)
+    return;
+  if (by_model && !self->has_filter && ranking != NULL && ranking->len > 0)
+    quarry_queue_set_ranking (self->queue, (const gint64 *) ranking->data, ranking->len);
+  else
+    quarry_queue_set_filter (self->queue, self->has_filter ? &self->filter : NULL);
+}
+
+static void on_queue_loaded (GObject *source, GAsyncResult *result, gpointer user_data);
+
+static void
+reload_queue (QuarryAnnotatePage *self)
+{
+  apply_queue_order (self);
+  if (self->queue != NULL && self->sample_id != 0)
+    quarry_queue_load_async (self->queue, self->cancellable, on_queue_loaded,
+                             g_object_ref (self));
+}
+
+static void
+on_model_updated (QuarryAnnotatePage *self)
+{
+  reload_queue (self);
+  update_suggestion (self);
+}
+
+static void
+set_learned (QuarryAnnotatePage    *self,
+             QuarryModelController *learned)
+{
+  if (self->learned == learned)
+    return;
+  if (self->learned != NULL)
+    g_signal_handlers_disconnect_by_data (self->learned, self);
+  g_set_object (&self->learned, learned);
+  if (learned != NULL)
+    g_signal_connect_swapped (learned, "updated", G_CALLBACK (on_model_updated), self);
+  update_suggestion (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LEARNED]);
 }
 
 /* The sample before id in the queue, or 0. */
@@ -1053,6 +1193,12 @@ on_key_pressed (GtkEventControllerKey *controller,
       set_current_class (self, class_for_digit (self, c - '0')->id);
       return TRUE;
     }
+  /* A: accept the model's suggested tag (unless a class took the key above). */
+  if (c == 'a' && self->suggested_class != 0)
+    {
+      accept_suggestion (self);
+      return TRUE;
+    }
   return FALSE;
 }
 
@@ -1083,6 +1229,9 @@ quarry_annotate_page_get_property (GObject    *object,
     case PROP_TOOL:
       g_value_set_enum (value, quarry_canvas_get_tool (self->canvas));
       break;
+    case PROP_LEARNED:
+      g_value_set_object (value, self->learned);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1102,6 +1251,9 @@ quarry_annotate_page_set_property (GObject      *object,
       quarry_canvas_set_tool (self->canvas, g_value_get_enum (value));
       gtk_widget_grab_focus (GTK_WIDGET (self->canvas));
       break;
+    case PROP_LEARNED:
+      set_learned (self, g_value_get_object (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1120,6 +1272,11 @@ quarry_annotate_page_dispose (GObject *object)
   GtkWidget *child;
 
   quarry_annotate_page_set_project (self, NULL);
+  if (self->learned != NULL)
+    g_signal_handlers_disconnect_by_data (self->learned, self);
+  g_clear_object (&self->learned);
+  g_clear_pointer (&self->filter_text, g_free);
+  g_clear_pointer (&self->filter_annotator, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), QUARRY_TYPE_ANNOTATE_PAGE);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
@@ -1143,6 +1300,8 @@ install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "annotate.delete-shape", NULL, shape_action);
   gtk_widget_class_install_action (widget_class, "annotate.duplicate-shape", NULL, shape_action);
   gtk_widget_class_install_action (widget_class, "annotate.redo", NULL, redo_action);
+  gtk_widget_class_install_action (widget_class, "annotate.accept-suggestion", NULL,
+                                   accept_suggestion_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Down, 0, "annotate.next", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, 0, "annotate.next", NULL);
@@ -1174,6 +1333,11 @@ quarry_annotate_page_class_init (QuarryAnnotatePageClass *klass)
   properties[PROP_TOOL] =
     g_param_spec_enum ("tool", NULL, NULL, QUARRY_TYPE_TOOL, QUARRY_TOOL_SELECT,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* The window's built-in model (a QuarryModelController), or NULL: suggestions for the
+   * shown image, and the "Model Ranking" queue order. */
+  properties[PROP_LEARNED] =
+    g_param_spec_object ("model", NULL, NULL, QUARRY_TYPE_MODEL_CONTROLLER,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
@@ -1191,6 +1355,9 @@ quarry_annotate_page_class_init (QuarryAnnotatePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QuarryAnnotatePage, canvas_stack);
   gtk_widget_class_bind_template_child (widget_class, QuarryAnnotatePage, canvas);
   gtk_widget_class_bind_template_child (widget_class, QuarryAnnotatePage, message_page);
+  gtk_widget_class_bind_template_child (widget_class, QuarryAnnotatePage, order_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, QuarryAnnotatePage, suggestion_bar);
+  gtk_widget_class_bind_template_child (widget_class, QuarryAnnotatePage, suggestion_label);
   install_actions (widget_class);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "annotatepage");
@@ -1212,12 +1379,15 @@ quarry_annotate_page_init (QuarryAnnotatePage *self)
                             G_CALLBACK (on_selection_changed), self);
   g_signal_connect_swapped (self->canvas, "notify::tool", G_CALLBACK (on_canvas_tool), self);
   g_signal_connect (self->class_list, "row-activated", G_CALLBACK (on_class_row_activated), self);
+  g_signal_connect_swapped (self->order_dropdown, "notify::selected", G_CALLBACK (reload_queue),
+                            self);
 
   on_selection_changed (self);
   keys = gtk_event_controller_key_new ();
   g_signal_connect (keys, "key-pressed", G_CALLBACK (on_key_pressed), self);
   gtk_widget_add_controller (GTK_WIDGET (self), keys);
   update_undo_actions (self);
+  update_suggestion (self);
 }
 
 static void
@@ -1293,6 +1463,7 @@ quarry_annotate_page_start (QuarryAnnotatePage *self)
 
   if (self->queue == NULL)
     return;
+  apply_queue_order (self);
   quarry_queue_load_async (self->queue, self->cancellable, on_queue_loaded, g_object_ref (self));
 }
 
@@ -1338,6 +1509,14 @@ quarry_annotate_page_set_filter (QuarryAnnotatePage       *self,
 {
   g_return_if_fail (QUARRY_IS_ANNOTATE_PAGE (self));
 
-  if (self->queue != NULL)
-    quarry_queue_set_filter (self->queue, filter);
+  g_clear_pointer (&self->filter_text, g_free);
+  g_clear_pointer (&self->filter_annotator, g_free);
+  self->has_filter = filter != NULL;
+  if (filter != NULL)
+    {
+      self->filter = *filter;
+      self->filter.text = self->filter_text = g_strdup (filter->text);
+      self->filter.annotator = self->filter_annotator = g_strdup (filter->annotator);
+    }
+  apply_queue_order (self);
 }

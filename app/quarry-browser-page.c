@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "quarry-browser-page.h"
+#include "quarry-model-controller.h"
 #include "quarry-sample.h"
 
 struct _QuarryBrowserPage
@@ -21,6 +22,7 @@ struct _QuarryBrowserPage
   GtkDropDown *status_dropdown;
   GtkDropDown *class_dropdown;
   GtkDropDown *annotator_dropdown;
+  GtkToggleButton *suspicious_button;
   GtkDropDown *sort_dropdown;
   GtkToggleButton *descending_button;
   GtkLabel *count_label;
@@ -35,6 +37,7 @@ struct _QuarryBrowserPage
   GSettings *settings;
   QuarryStore *store;
   QuarrySampleList *samples;
+  QuarryModelController *model;
   GArray *class_ids;   /* gint64 per class_dropdown entry; 0 = all */
   GStrv annotators;    /* per annotator_dropdown entry after "All Annotators" */
   gboolean updating;
@@ -47,7 +50,14 @@ enum {
   N_SIGNALS
 };
 
+enum {
+  PROP_0,
+  PROP_MODEL,
+  N_PROPS
+};
+
 static guint signals[N_SIGNALS];
+static GParamSpec *properties[N_PROPS];
 
 /* --- filter ------------------------------------------------------------------ */
 
@@ -71,6 +81,7 @@ apply_filter (QuarryBrowserPage *self)
       filter.annotator = self->annotators[annotator - 1];
   }
   filter.sort = gtk_drop_down_get_selected (self->sort_dropdown);
+  filter.suspicious = gtk_toggle_button_get_active (self->suspicious_button);
   filter.descending = gtk_toggle_button_get_active (self->descending_button);
   quarry_sample_list_set_filter (self->samples, &filter);
 }
@@ -201,6 +212,25 @@ show_row_details (QuarryBrowserPage     *self,
     }
 }
 
+/* What the built-in model says, under the file's details. */
+static void
+show_model_details (QuarryBrowserPage *self,
+                    gint64             sample_id)
+{
+  g_auto(QuarryModelNote) note = { 0 };
+  int i = 100;
+
+  if (self->model == NULL || !quarry_model_controller_describe (self->model, sample_id, &note))
+    return;
+  add_detail (self, i++, _("Model"), note.prediction != NULL ? note.prediction : "—");
+  if (note.rank != NULL)
+    add_detail (self, i++, _("Ranking"), note.rank);
+  if (note.outlier != NULL)
+    add_detail (self, i++, _("Outlier score"), note.outlier);
+  if (note.suspicion != NULL)
+    add_detail (self, i++, _("Suspicious"), note.suspicion);
+}
+
 static void
 update_details (QuarryBrowserPage *self)
 {
@@ -223,6 +253,7 @@ update_details (QuarryBrowserPage *self)
       return;
     }
   show_row_details (self, &row, sample);
+  show_model_details (self, quarry_sample_get_id (sample));
   quarry_sample_row_clear (&row);
 }
 
@@ -295,7 +326,7 @@ sort_to_setting (GValue   *value,
                  GVariant *variant,
                  gpointer  user_data)
 {
-  static const char *names[] = { "name", "date", "size", "added", "unlabeled" };
+  static const char *names[] = { "name", "date", "size", "added", "unlabeled", "score" };
   const char *name = g_variant_get_string (variant, NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
@@ -312,7 +343,7 @@ setting_to_sort (const GValue       *value,
                  const GVariantType *type,
                  gpointer            user_data)
 {
-  static const char *names[] = { "name", "date", "size", "added", "unlabeled" };
+  static const char *names[] = { "name", "date", "size", "added", "unlabeled", "score" };
   guint i = g_value_get_uint (value);
 
   return g_variant_new_string (names[MIN (i, G_N_ELEMENTS (names) - 1)]);
@@ -340,12 +371,67 @@ on_size_changed (QuarryBrowserPage *self)
 
 /* --- GObject ------------------------------------------------------------------- */
 
+/* A new model (or its update): predictions in the details pane. */
+static void
+set_model (QuarryBrowserPage     *self,
+           QuarryModelController *model)
+{
+  if (self->model == model)
+    return;
+  if (self->model != NULL)
+    g_signal_handlers_disconnect_by_data (self->model, self);
+  g_set_object (&self->model, model);
+  if (model != NULL)
+    g_signal_connect_swapped (model, "updated", G_CALLBACK (update_details), self);
+  update_details (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL]);
+}
+
+static void
+quarry_browser_page_get_property (GObject    *object,
+                                  guint       prop_id,
+                                  GValue     *value,
+                                  GParamSpec *pspec)
+{
+  QuarryBrowserPage *self = QUARRY_BROWSER_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_MODEL:
+      g_value_set_object (value, self->model);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+quarry_browser_page_set_property (GObject      *object,
+                                  guint         prop_id,
+                                  const GValue *value,
+                                  GParamSpec   *pspec)
+{
+  QuarryBrowserPage *self = QUARRY_BROWSER_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_MODEL:
+      set_model (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
 static void
 quarry_browser_page_dispose (GObject *object)
 {
   GtkWidget *child;
   QuarryBrowserPage *self = QUARRY_BROWSER_PAGE (object);
 
+  if (self->model != NULL)
+    g_signal_handlers_disconnect_by_data (self->model, self);
+  g_clear_object (&self->model);
   quarry_browser_page_set_project (self, NULL, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), QUARRY_TYPE_BROWSER_PAGE);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
@@ -364,6 +450,14 @@ quarry_browser_page_class_init (QuarryBrowserPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = quarry_browser_page_dispose;
+  object_class->get_property = quarry_browser_page_get_property;
+  object_class->set_property = quarry_browser_page_set_property;
+
+  /* The window's built-in model (a QuarryModelController), or NULL. */
+  properties[PROP_MODEL] =
+    g_param_spec_object ("model", NULL, NULL, QUARRY_TYPE_MODEL_CONTROLLER,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[OPEN_SAMPLE] = g_signal_new ("open-sample", G_TYPE_FROM_CLASS (klass),
                                        G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
@@ -377,6 +471,7 @@ quarry_browser_page_class_init (QuarryBrowserPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QuarryBrowserPage, status_dropdown);
   gtk_widget_class_bind_template_child (widget_class, QuarryBrowserPage, class_dropdown);
   gtk_widget_class_bind_template_child (widget_class, QuarryBrowserPage, annotator_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, QuarryBrowserPage, suspicious_button);
   gtk_widget_class_bind_template_child (widget_class, QuarryBrowserPage, sort_dropdown);
   gtk_widget_class_bind_template_child (widget_class, QuarryBrowserPage, descending_button);
   gtk_widget_class_bind_template_child (widget_class, QuarryBrowserPage, count_label);
@@ -413,6 +508,7 @@ quarry_browser_page_init (QuarryBrowserPage *self)
   g_signal_connect_swapped (self->sort_dropdown, "notify::selected",
                             G_CALLBACK (apply_filter), self);
   g_signal_connect_swapped (self->descending_button, "toggled", G_CALLBACK (apply_filter), self);
+  g_signal_connect_swapped (self->suspicious_button, "toggled", G_CALLBACK (apply_filter), self);
   g_signal_connect_swapped (self->size_adjustment, "value-changed",
                             G_CALLBACK (on_size_changed), self);
   g_signal_connect_swapped (quarry_thumb_grid_get_selection (self->grid), "notify::selected",
@@ -447,6 +543,7 @@ quarry_browser_page_set_project (QuarryBrowserPage *self,
   self->updating = TRUE;
   gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
   gtk_drop_down_set_selected (self->status_dropdown, 0);
+  gtk_toggle_button_set_active (self->suspicious_button, FALSE);
   self->updating = FALSE;
   apply_filter (self);
   update_count (self);

@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "quarry-model-controller.h"
 #include "quarry-sample.h"
 #include "quarry-shape.h"
 #include "quarry-viewer-page.h"
@@ -26,8 +27,10 @@ struct _QuarryViewerPage
   AdwStatusPage *error_page;
   GtkLabel *position_label;
   GtkLabel *zoom_label;
+  GtkLabel *model_label;
 
   GListModel *model;
+  QuarryModelController *learned;   /* the built-in model, or NULL */
   QuarryStore *store;
   GCancellable *cancellable;
   GHashTable *textures;   /* sample id -> QuarryCanvasImage, or -> NULL while decoding */
@@ -43,6 +46,7 @@ enum {
   PROP_0,
   PROP_TITLE,
   PROP_POSITION,
+  PROP_LEARNED,
   N_PROPS
 };
 
@@ -207,6 +211,46 @@ load_shapes (QuarryViewerPage *self)
   quarry_canvas_set_shapes (self->image_view, shapes);
 }
 
+/* "Model: car 82 %, pedestrian 11 % · Label next: #3", and any doubt about the label. */
+static void
+update_model_note (QuarryViewerPage *self)
+{
+  g_auto(QuarryModelNote) note = { 0 };
+  GString *text;
+
+  if (self->learned == NULL || self->shown_id == 0
+      || !quarry_model_controller_describe (self->learned, self->shown_id, &note))
+    {
+      gtk_widget_set_visible (gtk_widget_get_parent (GTK_WIDGET (self->model_label)), FALSE);
+      return;
+    }
+  text = g_string_new (NULL);
+  /* Translators: the model's prediction over the viewer, "Model: car 82 %" */
+  g_string_append_printf (text, _("Model: %s"), note.prediction != NULL ? note.prediction : "—");
+  if (note.rank != NULL)
+    g_string_append_printf (text, " · %s", note.rank);
+  if (note.suspicion != NULL)
+    g_string_append_printf (text, "\n%s", note.suspicion);
+  gtk_label_set_text (self->model_label, text->str);
+  gtk_widget_set_visible (gtk_widget_get_parent (GTK_WIDGET (self->model_label)), TRUE);
+  g_string_free (text, TRUE);
+}
+
+static void
+set_learned (QuarryViewerPage      *self,
+             QuarryModelController *learned)
+{
+  if (self->learned == learned)
+    return;
+  if (self->learned != NULL)
+    g_signal_handlers_disconnect_by_data (self->learned, self);
+  g_set_object (&self->learned, learned);
+  if (learned != NULL)
+    g_signal_connect_swapped (learned, "updated", G_CALLBACK (update_model_note), self);
+  update_model_note (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LEARNED]);
+}
+
 void
 quarry_viewer_page_set_store (QuarryViewerPage *self,
                               QuarryStore      *store)
@@ -247,6 +291,7 @@ quarry_viewer_page_show (QuarryViewerPage *self,
   load_shapes (self);
   show_current (self);
   update_labels (self);
+  update_model_note (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_POSITION]);
 }
@@ -331,6 +376,9 @@ quarry_viewer_page_dispose (GObject *object)
   QuarryViewerPage *self = QUARRY_VIEWER_PAGE (object);
 
   quarry_viewer_page_set_model (self, NULL);
+  if (self->learned != NULL)
+    g_signal_handlers_disconnect_by_data (self->learned, self);
+  g_clear_object (&self->learned);
   g_clear_object (&self->store);
   gtk_widget_dispose_template (GTK_WIDGET (self), QUARRY_TYPE_VIEWER_PAGE);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
@@ -357,6 +405,27 @@ quarry_viewer_page_get_property (GObject    *object,
       break;
     case PROP_POSITION:
       g_value_set_uint (value, self->position);
+      break;
+    case PROP_LEARNED:
+      g_value_set_object (value, self->learned);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+quarry_viewer_page_set_property (GObject      *object,
+                                 guint         prop_id,
+                                 const GValue *value,
+                                 GParamSpec   *pspec)
+{
+  QuarryViewerPage *self = QUARRY_VIEWER_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_LEARNED:
+      set_learned (self, g_value_get_object (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -400,6 +469,7 @@ quarry_viewer_page_class_init (QuarryViewerPageClass *klass)
 
   object_class->dispose = quarry_viewer_page_dispose;
   object_class->get_property = quarry_viewer_page_get_property;
+  object_class->set_property = quarry_viewer_page_set_property;
 
   properties[PROP_TITLE] =
     g_param_spec_string ("title", NULL, NULL, NULL,
@@ -407,6 +477,11 @@ quarry_viewer_page_class_init (QuarryViewerPageClass *klass)
   properties[PROP_POSITION] =
     g_param_spec_uint ("position", NULL, NULL, 0, G_MAXUINT, 0,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* The window's built-in model (a QuarryModelController), or NULL: its prediction for the
+   * shown image appears over it. */
+  properties[PROP_LEARNED] =
+    g_param_spec_object ("model", NULL, NULL, QUARRY_TYPE_MODEL_CONTROLLER,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (QUARRY_TYPE_CANVAS);
@@ -418,6 +493,7 @@ quarry_viewer_page_class_init (QuarryViewerPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QuarryViewerPage, error_page);
   gtk_widget_class_bind_template_child (widget_class, QuarryViewerPage, position_label);
   gtk_widget_class_bind_template_child (widget_class, QuarryViewerPage, zoom_label);
+  gtk_widget_class_bind_template_child (widget_class, QuarryViewerPage, model_label);
   install_actions (widget_class);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "viewerpage");

@@ -12,12 +12,15 @@
 #include "quarry-browser-page.h"
 #include "quarry-classes-page.h"
 #include "quarry-demo.h"
+#include "quarry-duplicates-dialog.h"
 #include "quarry-export-dialog.h"
 #include "quarry-import-labels-dialog.h"
 #include "quarry-importer.h"
+#include "quarry-model-controller.h"
 #include "quarry-problems-dialog.h"
 #include "quarry-sample.h"
 #include "quarry-sample-list.h"
+#include "quarry-similar-dialog.h"
 #include "quarry-viewer-page.h"
 #include "quarry-window.h"
 
@@ -31,6 +34,14 @@ struct _QuarryWindow
   GtkWidget *back_button;
   GtkWidget *import_button;
   GtkWidget *details_button;
+  GtkWidget *model_button;
+  GtkLabel *model_status_label;
+  GtkWidget *model_progress_box;
+  GtkProgressBar *model_progress;
+  GtkDropDown *strategy_dropdown;
+  GtkAdjustment *batch_adjustment;
+  GtkWidget *similar_button;
+  GtkWidget *duplicates_button;
   GtkRevealer *progress_revealer;
   GtkLabel *progress_label;
   GtkProgressBar *progress_bar;
@@ -47,6 +58,7 @@ struct _QuarryWindow
   GSettings *settings;
   QuarryStore *store;
   QuarrySampleList *samples;
+  QuarryModelController *model;
 
   /* The running import or demo generation, if any. */
   GCancellable *task_cancellable;
@@ -68,6 +80,7 @@ struct _QuarryWindow
 G_DEFINE_FINAL_TYPE (QuarryWindow, quarry_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static void update_page (QuarryWindow *self);
+static void update_model_ui (QuarryWindow *self);
 
 /* After dispose: a task that outlived its window only cleans up. */
 static gboolean
@@ -236,6 +249,7 @@ update_page (QuarryWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.import-labels",
                                  self->store != NULL && self->task_cancellable == NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export", self->store != NULL);
+  update_model_ui (self);
   update_title (self);
 }
 
@@ -474,6 +488,178 @@ start_polling (QuarryWindow *self)
     self->poll_timer = g_timeout_add (1500, poll_changes, self);
 }
 
+/* --- built-in model ------------------------------------------------------------ */
+
+static void
+update_model_ui (QuarryWindow *self)
+{
+  gboolean running = self->model != NULL && quarry_model_controller_get_running (self->model);
+  gboolean loaded = self->model != NULL && quarry_model_controller_get_loaded (self->model);
+  g_autofree char *text = NULL;
+  const char *why = NULL;
+
+  gtk_widget_set_visible (self->model_button, self->store != NULL && !self->generating);
+  if (running)
+    {
+      const char *stage = quarry_model_controller_get_stage (self->model);
+      double fraction = quarry_model_controller_get_fraction (self->model);
+
+      /* Translators: the model's progress, "Computing features: 45 %" */
+      text = g_strdup_printf (_("%s: %.0f %%"), stage != NULL ? stage : _("Starting"),
+                              100 * fraction);
+      gtk_progress_bar_set_fraction (self->model_progress, fraction);
+      why = _("Wait for the model update to finish");
+    }
+  else if (self->model != NULL)
+    text = quarry_model_controller_dup_summary (self->model);
+  if (!loaded && why == NULL)
+    why = _("Update the model first");
+  gtk_label_set_text (self->model_status_label, text != NULL ? text : "");
+  gtk_widget_set_visible (self->model_progress_box, running);
+  gtk_widget_set_tooltip_text (self->model_button, running ? text : _("Model"));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.update-model", self->model != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-model", running);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.find-similar", loaded && !running);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.find-duplicates", loaded && !running);
+  gtk_widget_set_tooltip_text (self->similar_button,
+                               why != NULL ? why
+                                           : _("Images like the selected one (Ctrl+Shift+F)"));
+  gtk_widget_set_tooltip_text (self->duplicates_button,
+                               why != NULL ? why : _("Near-duplicate images in the project"));
+}
+
+static gboolean
+sorted_by_model (QuarryWindow *self)
+{
+  const QuarrySampleFilter *filter = quarry_sample_list_get_filter (self->samples);
+
+  return filter->sort == QUARRY_SORT_SCORE || filter->suspicious;
+}
+
+static void
+on_model_updated (QuarryModelController *model,
+                  gboolean               trained,
+                  QuarryWindow          *self)
+{
+  guint n_labeled = quarry_model_controller_get_n_labeled (model);
+  double accuracy = quarry_model_controller_get_cv_accuracy (model);
+
+  update_model_ui (self);
+  if (sorted_by_model (self))
+    quarry_sample_list_reload (self->samples);
+  if (!trained)
+    return;
+  if (accuracy >= 0)
+    {
+      /* Translators: "Model updated: 84 % accuracy (5-fold), 120 labels" */
+      g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                            "Model updated: %.0f %% accuracy "
+                                                            "(5-fold), %u label",
+                                                            "Model updated: %.0f %% accuracy "
+                                                            "(5-fold), %u labels", n_labeled),
+                                               100 * accuracy, n_labeled);
+      show_toast (self, text);
+    }
+  else
+    {
+      g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                            "Model updated: %u label",
+                                                            "Model updated: %u labels",
+                                                            n_labeled), n_labeled);
+      show_toast (self, text);
+    }
+}
+
+static void
+on_model_failed (QuarryModelController *model,
+                 const char            *message,
+                 QuarryWindow          *self)
+{
+  g_autofree char *text = g_strdup_printf (_("Model update failed: %s"), message);
+
+  update_model_ui (self);
+  show_toast (self, text);
+}
+
+static void
+apply_model_settings (QuarryWindow *self)
+{
+  g_autofree char *name = g_settings_get_string (self->settings, "model-strategy");
+  QuarryStrategy strategy = QUARRY_STRATEGY_HYBRID;
+
+  quarry_strategy_from_string (name, &strategy);
+  gtk_drop_down_set_selected (self->strategy_dropdown, strategy);
+  if (self->model == NULL)
+    return;
+  quarry_model_controller_set_strategy (self->model, strategy);
+  quarry_model_controller_set_batch (self->model,
+                                     g_settings_get_int (self->settings, "model-batch"));
+}
+
+static void
+on_strategy_selected (QuarryWindow *self)
+{
+  guint selected = gtk_drop_down_get_selected (self->strategy_dropdown);
+
+  if (selected >= QUARRY_N_STRATEGIES)
+    return;
+  g_settings_set_string (self->settings, "model-strategy",
+                         quarry_strategy_to_string ((QuarryStrategy) selected));
+}
+
+static void
+setup_strategy_dropdown (QuarryWindow *self)
+{
+  g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
+
+  for (guint i = 0; i < QUARRY_N_STRATEGIES; i++)
+    gtk_string_list_append (labels, quarry_strategy_get_label ((QuarryStrategy) i));
+  gtk_drop_down_set_model (self->strategy_dropdown, G_LIST_MODEL (labels));
+  g_settings_bind (self->settings, "model-batch", self->batch_adjustment, "value",
+                   G_SETTINGS_BIND_DEFAULT);
+  apply_model_settings (self);
+  g_signal_connect_swapped (self->strategy_dropdown, "notify::selected",
+                            G_CALLBACK (on_strategy_selected), self);
+  g_signal_connect_swapped (self->settings, "changed::model-strategy",
+                            G_CALLBACK (apply_model_settings), self);
+  g_signal_connect_swapped (self->settings, "changed::model-batch",
+                            G_CALLBACK (apply_model_settings), self);
+}
+
+/* The pages show predictions and follow the ranking through their "model" property. */
+static void
+set_pages_model (QuarryWindow          *self,
+                 QuarryModelController *model)
+{
+  g_object_set (self->browser_page, "model", model, NULL);
+  g_object_set (self->viewer_page, "model", model, NULL);
+  g_object_set (self->annotate_page, "model", model, NULL);
+}
+
+static void
+start_model (QuarryWindow *self)
+{
+  self->model = quarry_model_controller_new (self->store);
+  g_signal_connect_object (self->model, "updated", G_CALLBACK (on_model_updated), self, 0);
+  g_signal_connect_object (self->model, "failed", G_CALLBACK (on_model_failed), self, 0);
+  g_signal_connect_object (self->model, "notify", G_CALLBACK (update_model_ui), self,
+                           G_CONNECT_SWAPPED);
+  apply_model_settings (self);
+  set_pages_model (self, self->model);
+  update_model_ui (self);
+}
+
+static void
+stop_model (QuarryWindow *self)
+{
+  if (self->model == NULL)
+    return;
+  set_pages_model (self, NULL);
+  g_signal_handlers_disconnect_by_data (self->model, self);
+  quarry_model_controller_shutdown (self->model);
+  g_clear_object (&self->model);
+}
+
 /* --- projects ------------------------------------------------------------- */
 
 static void
@@ -495,6 +681,7 @@ close_project (QuarryWindow *self)
   quarry_browser_page_set_project (self->browser_page, NULL, NULL);
   quarry_viewer_page_set_model (self->viewer_page, NULL);
   quarry_viewer_page_set_store (self->viewer_page, NULL);
+  stop_model (self);
   if (self->samples != NULL)
     g_signal_handlers_disconnect_by_data (self->samples, self);
   g_clear_object (&self->samples);
@@ -528,6 +715,7 @@ set_store (QuarryWindow *self,
   quarry_annotate_page_set_project (self->annotate_page, store);
   quarry_classes_page_set_project (self->classes_page, store);
   quarry_application_add_recent (get_app (self), quarry_store_get_path (store));
+  start_model (self);
   start_polling (self);
   update_page (self);
   maybe_start_bench (self);
@@ -979,6 +1167,8 @@ on_annotate_changed (QuarryAnnotatePage *page,
 {
   if (self->samples != NULL)
     quarry_sample_list_reload (self->samples);
+  if (self->model != NULL)
+    quarry_model_controller_labels_changed (self->model);
 }
 
 static void
@@ -1062,6 +1252,96 @@ export_action (GtkWidget *widget, const char *name, GVariant *param)
   dialog = quarry_export_dialog_new (GTK_WINDOW (self), self->store,
                                      filter_is_empty (self->samples)
                                      ? NULL : quarry_sample_list_get_filter (self->samples));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+update_model_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  QuarryWindow *self = QUARRY_WINDOW (widget);
+
+  if (self->model == NULL)
+    return;
+  if (quarry_model_controller_get_running (self->model))
+    show_toast (self, _("The model is being updated; it will update again when done"));
+  quarry_model_controller_update (self->model);
+}
+
+static void
+cancel_model_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  QuarryWindow *self = QUARRY_WINDOW (widget);
+
+  if (self->model != NULL)
+    quarry_model_controller_cancel (self->model);
+}
+
+/* A frame picked in the similar-images dialog: show it where the user is. */
+static void
+on_similar_open (QuarrySimilarDialog *dialog,
+                 gint64               sample_id,
+                 QuarryWindow        *self)
+{
+  guint position;
+
+  if (self->store == NULL)
+    return;
+  if (self->annotating)
+    {
+      quarry_annotate_page_open_sample (self->annotate_page, sample_id);
+      return;
+    }
+  position = quarry_sample_list_find (self->samples, sample_id);
+  if (position == G_MAXUINT)
+    {
+      show_toast (self, _("That image is hidden by the current filter"));
+      return;
+    }
+  open_viewer (self, position);
+}
+
+static void
+find_similar_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  QuarryWindow *self = QUARRY_WINDOW (widget);
+  gint64 sample_id;
+  GtkWidget *dialog;
+
+  if (self->model == NULL || !quarry_model_controller_get_loaded (self->model))
+    return;
+  sample_id = self->annotating ? quarry_annotate_page_get_sample_id (self->annotate_page)
+                               : current_sample_id (self);
+  if (sample_id == 0)
+    {
+      show_toast (self, _("Select an image first"));
+      return;
+    }
+  dialog = quarry_similar_dialog_new (GTK_WINDOW (self), self->store,
+                                      quarry_model_controller_get_learner (self->model),
+                                      sample_id, NULL);
+  g_signal_connect_object (dialog, "open-sample", G_CALLBACK (on_similar_open), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+on_samples_removed (QuarryWindow *self)
+{
+  if (self->store != NULL)
+    reload_all (self);
+}
+
+static void
+find_duplicates_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  QuarryWindow *self = QUARRY_WINDOW (widget);
+  GtkWidget *dialog;
+
+  if (self->model == NULL || !quarry_model_controller_get_loaded (self->model))
+    return;
+  dialog = quarry_duplicates_dialog_new (GTK_WINDOW (self), self->store,
+                                         quarry_model_controller_get_learner (self->model));
+  g_signal_connect_object (dialog, "samples-removed", G_CALLBACK (on_samples_removed), self,
+                           G_CONNECT_SWAPPED);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
@@ -1167,6 +1447,11 @@ install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.import-labels", NULL,
                                    import_labels_action);
   gtk_widget_class_install_action (widget_class, "win.export", NULL, export_action);
+  gtk_widget_class_install_action (widget_class, "win.update-model", NULL, update_model_action);
+  gtk_widget_class_install_action (widget_class, "win.cancel-model", NULL, cancel_model_action);
+  gtk_widget_class_install_action (widget_class, "win.find-similar", NULL, find_similar_action);
+  gtk_widget_class_install_action (widget_class, "win.find-duplicates", NULL,
+                                   find_duplicates_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.reload", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.reload",
                                        NULL);
@@ -1184,9 +1469,11 @@ install_actions (GtkWidgetClass *widget_class)
                                        NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK,
                                        "window.close", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_m, GDK_CONTROL_MASK,
+                                       "win.update-model", NULL);
 }
 
-/* Ctrl+Shift+I and Ctrl+Shift+E.  GtkWindow's own bindings run before a subclass's, and it
+/* Ctrl+Shift+I, Ctrl+Shift+E and Ctrl+Shift+F.  GtkWindow's own bindings run before a subclass's, and it
  * binds Ctrl+Shift+I to the GTK Inspector, so these are caught in the capture phase. */
 static void
 add_interop_shortcuts (QuarryWindow *self)
@@ -1195,6 +1482,7 @@ add_interop_shortcuts (QuarryWindow *self)
   const struct { const char *trigger; const char *action; } shortcuts[] = {
     { "<Control><Shift>i", "win.import-labels" },
     { "<Control><Shift>e", "win.export" },
+    { "<Control><Shift>f", "win.find-similar" },
   };
 
   gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
@@ -1227,6 +1515,14 @@ quarry_window_class_init (QuarryWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, QuarryWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, QuarryWindow, import_button);
   gtk_widget_class_bind_template_child (widget_class, QuarryWindow, details_button);
+  gtk_widget_class_bind_template_child (widget_class, QuarryWindow, model_button);
+  gtk_widget_class_bind_template_child (widget_class, QuarryWindow, model_status_label);
+  gtk_widget_class_bind_template_child (widget_class, QuarryWindow, model_progress_box);
+  gtk_widget_class_bind_template_child (widget_class, QuarryWindow, model_progress);
+  gtk_widget_class_bind_template_child (widget_class, QuarryWindow, strategy_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, QuarryWindow, batch_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, QuarryWindow, similar_button);
+  gtk_widget_class_bind_template_child (widget_class, QuarryWindow, duplicates_button);
   gtk_widget_class_bind_template_child (widget_class, QuarryWindow, progress_revealer);
   gtk_widget_class_bind_template_child (widget_class, QuarryWindow, progress_label);
   gtk_widget_class_bind_template_child (widget_class, QuarryWindow, progress_bar);
@@ -1271,6 +1567,7 @@ quarry_window_init (QuarryWindow *self)
                             G_CALLBACK (update_recent), self);
 
   add_interop_shortcuts (self);
+  setup_strategy_dropdown (self);
   drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
   g_signal_connect (drop, "drop", G_CALLBACK (on_drop), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));

@@ -1684,7 +1684,7 @@ render_worker (gpointer data,
 /* Waits for the workers, reporting progress from this thread. */
 static void
 wait_for_frames (Job               *job,
-                 QuarryProgressFunc progress,
+                 QuarryDemoProgressFunc progress,
                  gpointer           user_data,
                  GCancellable      *cancellable)
 {
@@ -1742,7 +1742,7 @@ make_directories (const char *directory,
 
 static gboolean
 render_all (Job               *job,
-            QuarryProgressFunc progress,
+            QuarryDemoProgressFunc progress,
             gpointer           user_data,
             GCancellable      *cancellable,
             GError           **error)
@@ -2054,7 +2054,7 @@ generate (Job               *job,
           const char        *project,
           const char        *partial,
           guint32            seed,
-          QuarryProgressFunc progress,
+          QuarryDemoProgressFunc progress,
           gpointer           user_data,
           GCancellable      *cancellable,
           GError           **error)
@@ -2074,7 +2074,7 @@ gboolean
 quarry_demo_generate (const char         *directory,
                       guint               n_scenes,
                       guint32             seed,
-                      QuarryProgressFunc  progress,
+                      QuarryDemoProgressFunc  progress,
                       gpointer            user_data,
                       GCancellable       *cancellable,
                       GError            **error)

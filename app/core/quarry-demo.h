@@ -20,7 +20,7 @@ G_BEGIN_DECLS
 #define QUARRY_DEMO_WIDTH 640
 #define QUARRY_DEMO_HEIGHT 400
 
-typedef void (*QuarryProgressFunc) (guint done, guint total, gpointer user_data);
+typedef void (*QuarryDemoProgressFunc) (guint done, guint total, gpointer user_data);
 
 /* $XDG_DATA_HOME/quarry/demo */
 char     *quarry_demo_get_default_directory (void);
@@ -31,7 +31,7 @@ char     *quarry_demo_get_project_path      (const char         *directory);
 gboolean  quarry_demo_generate              (const char         *directory,
                                              guint               n_scenes,
                                              guint32             seed,
-                                             QuarryProgressFunc  progress,
+                                             QuarryDemoProgressFunc  progress,
                                              gpointer            user_data,
                                              GCancellable       *cancellable,
                                              GError            **error);

@@ -12,10 +12,13 @@
 #include "quarry-annotate-page.h"
 #include "quarry-application.h"
 #include "quarry-importer.h"
+#include "quarry-model-controller.h"
 #include "quarry-problems-dialog.h"
 #include "quarry-sample.h"
 #include "quarry-browser-page.h"
 #include "quarry-canvas.h"
+#include "quarry-demo.h"
+#include "quarry-similar-dialog.h"
 #include "quarry-viewer-page.h"
 #include "quarry-window.h"
 
@@ -498,6 +501,225 @@ test_bad_project_reports_error (void)
   display_remove_tree (dir);
 }
 
+/* --- the built-in model ------------------------------------------------------------ */
+
+#define MODEL_SCENES 240
+#define MODEL_TIMEOUT_MS 240000
+
+typedef struct
+{
+  QuarryModelController *model;
+  guint n_trained;
+  guint n_loaded;
+  guint n_failed;
+} ModelWait;
+
+static void
+on_updated (QuarryModelController *model,
+            gboolean               trained,
+            ModelWait             *wait)
+{
+  if (trained)
+    wait->n_trained++;
+  else
+    wait->n_loaded++;
+}
+
+static void
+on_failed (QuarryModelController *model,
+           const char            *message,
+           ModelWait             *wait)
+{
+  g_printerr ("model failed: %s\n", message);
+  wait->n_failed++;
+}
+
+typedef struct
+{
+  ModelWait *wait;
+  guint n_trained;
+} TrainWait;
+
+static gboolean
+trained (gpointer data)
+{
+  TrainWait *t = data;
+
+  return t->wait->n_trained >= t->n_trained || t->wait->n_failed > 0;
+}
+
+static void
+wait_for_training (ModelWait *wait,
+                   guint      n_trained)
+{
+  TrainWait t = { wait, n_trained };
+
+  g_assert_true (display_spin_until (trained, &t, MODEL_TIMEOUT_MS));
+  g_assert_cmpuint (wait->n_failed, ==, 0);
+  g_assert_false (quarry_model_controller_get_running (wait->model));
+}
+
+static gboolean
+grid_starts_with (gpointer data)
+{
+  QuarryWindow *window = data;
+  QuarryBrowserPage *page = QUARRY_BROWSER_PAGE (quarry_window_get_browser_page (window));
+  QuarryModelController *model = NULL;
+  GArray *ranking;
+  g_autoptr(QuarrySample) first = NULL;
+
+  g_object_get (page, "model", &model, NULL);
+  ranking = quarry_model_controller_get_ranking (model);
+  g_object_unref (model);
+  if (g_list_model_get_n_items (grid_model (window)) == 0 || ranking == NULL || ranking->len == 0)
+    return FALSE;
+  first = g_list_model_get_item (grid_model (window), 0);
+  return quarry_sample_get_id (first) == g_array_index (ranking, gint64, 0);
+}
+
+static gboolean
+similar_done (gpointer data)
+{
+  GtkWidget *dialog = find_toplevel (QUARRY_TYPE_SIMILAR_DIALOG);
+
+  return dialog != NULL && !quarry_similar_dialog_is_busy (QUARRY_SIMILAR_DIALOG (dialog));
+}
+
+static gboolean
+annotate_shows (gpointer data)
+{
+  return quarry_annotate_page_get_sample_id (data) != 0;
+}
+
+static void
+check_predictions (QuarryModelController *model)
+{
+  g_auto(QuarryModelNote) note = { 0 };
+  GArray *ranking = quarry_model_controller_get_ranking (model);
+
+  g_assert_true (quarry_model_controller_get_loaded (model));
+  g_assert_cmpint (quarry_model_controller_get_target_kind (model), ==, QUARRY_TARGET_CLASSES);
+  g_assert_cmpuint (quarry_model_controller_get_n_labeled (model), >=, 10);
+  g_assert_cmpuint (quarry_model_controller_get_n_frames (model), ==, MODEL_SCENES);
+  g_assert_nonnull (ranking);
+  g_assert_cmpuint (ranking->len, >, 0);
+  g_assert_cmpuint (g_hash_table_size (quarry_model_controller_get_predictions (model)), ==,
+                    MODEL_SCENES);
+  g_assert_nonnull (quarry_model_controller_get_prediction_label (
+                      model, g_array_index (ranking, gint64, 0)));
+  g_assert_true (quarry_model_controller_describe (model, g_array_index (ranking, gint64, 0),
+                                                   &note));
+  g_assert_nonnull (note.prediction);
+  g_assert_cmpstr (note.rank, ==, "Label next: #1");
+}
+
+/* Update the model from the window, sort by its ranking, see its suggestion while
+ * annotating, open similar images, and let a submitted label retrain it on its own. */
+static void
+test_model (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("quarry-model-XXXXXX", NULL);
+  g_autofree char *project = quarry_demo_get_project_path (dir);
+  g_autoptr(QuarryApplication) app = make_app ();
+  g_autoptr(GError) error = NULL;
+  QuarryWindow *window;
+  QuarryBrowserPage *browser;
+  QuarryAnnotatePage *annotate;
+  g_autoptr(QuarryModelController) model = NULL;
+  ModelWait wait = { 0 };
+  g_autoptr(GdkTexture) shot = NULL;
+  GtkWidget *dialog;
+  GtkLabel *suggestion;
+  gint64 first_ranked;
+
+  g_assert_true (quarry_demo_generate (dir, MODEL_SCENES, 1, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  window = make_window (app);
+  browser = QUARRY_BROWSER_PAGE (quarry_window_get_browser_page (window));
+  annotate = QUARRY_ANNOTATE_PAGE (quarry_window_get_annotate_page (window));
+  quarry_window_open_project (window, project);
+  wait_for_page (window, "browser", MODEL_SCENES);
+  g_object_get (browser, "model", &model, NULL);
+  g_assert_nonnull (model);
+  wait.model = model;
+  g_signal_connect (model, "updated", G_CALLBACK (on_updated), &wait);
+  g_signal_connect (model, "failed", G_CALLBACK (on_failed), &wait);
+  /* Nothing trained yet: the load finds nothing, so no similar images. */
+  display_spin (300);
+  g_assert_false (quarry_model_controller_get_loaded (model));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.update-model", NULL));
+  g_assert_true (quarry_model_controller_get_running (model));
+  wait_for_training (&wait, 1);
+  check_predictions (model);
+  first_ranked = g_array_index (quarry_model_controller_get_ranking (model), gint64, 0);
+
+  /* The browser sorted by the model: rank 1 first, its prediction in the details. */
+  g_settings_set_string (quarry_application_get_settings (app), "sort-key", "score");
+  g_assert_true (display_spin_until (grid_starts_with, window, 10000));
+  quarry_browser_page_select (browser, 0);
+  display_spin (500);
+  shot = display_render (GTK_WIDGET (window));
+  display_save (shot, "window-model-ranking");
+  g_clear_object (&shot);
+
+  /* The viewer names the model's guess over the image. */
+  g_signal_emit_by_name (browser, "open-sample", 0);
+  g_assert_true (display_spin_until (viewer_has_image, window, 10000));
+  g_assert_true (gtk_widget_get_visible (gtk_widget_get_parent (GTK_WIDGET (
+    gtk_widget_get_template_child (quarry_window_get_viewer_page (window),
+                                   QUARRY_TYPE_VIEWER_PAGE, "model_label")))));
+  display_spin (300);
+  shot = display_render (GTK_WIDGET (window));
+  display_save (shot, "window-model-viewer");
+  g_clear_object (&shot);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.close-viewer", NULL));
+
+  /* Annotating follows the ranking and shows what the model sees. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.annotate", NULL));
+  g_assert_true (display_spin_until (annotate_shows, annotate, 10000));
+  g_assert_cmpint (quarry_annotate_page_get_sample_id (annotate), ==, first_ranked);
+  suggestion = GTK_LABEL (gtk_widget_get_template_child (GTK_WIDGET (annotate),
+                                                         QUARRY_TYPE_ANNOTATE_PAGE,
+                                                         "suggestion_label"));
+  g_assert_true (g_str_has_prefix (gtk_label_get_text (suggestion), "Likely present: "));
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (suggestion)));
+  display_spin (500);
+  shot = display_render (GTK_WIDGET (window));
+  display_save (shot, "window-model-annotate");
+  g_clear_object (&shot);
+
+  /* Similar images of the shown frame. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.find-similar", NULL));
+  g_assert_true (display_spin_until (similar_done, NULL, 30000));
+  dialog = find_toplevel (QUARRY_TYPE_SIMILAR_DIALOG);
+  g_assert_null (quarry_similar_dialog_get_error (QUARRY_SIMILAR_DIALOG (dialog)));
+  g_assert_cmpuint (g_list_model_get_n_items (quarry_similar_dialog_get_model (
+                      QUARRY_SIMILAR_DIALOG (dialog))), >, 1);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  /* The queue is the ranking. */
+  display_spin (500);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (annotate), "annotate.next", NULL));
+  g_assert_cmpint (quarry_annotate_page_get_sample_id (annotate), ==,
+                   g_array_index (quarry_model_controller_get_ranking (model), gint64, 1));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (annotate), "annotate.previous", NULL));
+  g_assert_cmpint (quarry_annotate_page_get_sample_id (annotate), ==, first_ranked);
+
+  /* Submitting a label retrains on its own after a quiet moment; the submitted frame
+   * leaves the ranking. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (annotate), "annotate.submit-next",
+                                             NULL));
+  wait_for_training (&wait, 2);
+  g_assert_cmpint (g_array_index (quarry_model_controller_get_ranking (model), gint64, 0), !=,
+                   first_ranked);
+
+  g_signal_handlers_disconnect_by_data (model, &wait);
+  gtk_window_destroy (GTK_WINDOW (window));
+  display_spin (100);
+  display_remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -511,5 +733,6 @@ main (int   argc,
   g_test_add_func ("/quarry/window/bad-project", test_bad_project_reports_error);
   g_test_add_func ("/quarry/window/annotate-classes", test_annotate_and_classes_pages);
   g_test_add_func ("/quarry/window/other-connections", test_sees_other_connections);
+  g_test_add_func ("/quarry/window/model", test_model);
   return g_test_run ();
 }
