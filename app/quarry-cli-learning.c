@@ -128,6 +128,7 @@ quarry_cli_features (int argc, char **argv)
   int status = QUARRY_EXIT_OK;
   guint n_problems = 0;
   gint64 model;
+  g_autofree char *count = NULL;
 
   if (!quarry_cli_parse_options ("features", entries, &argc, &argv, 1, 1, &status))
     return status;
@@ -138,8 +139,9 @@ quarry_cli_features (int argc, char **argv)
   if (!run_features (learner, argv[1], quiet, &n_problems, &status))
     return status;
   model = quarry_store_get_model (store, "features", NULL, NULL, NULL);
-  g_print (_("Frames with features: %" G_GUINT64_FORMAT "\n"),
-           quarry_store_count_features (store, model, NULL) - n_problems);
+  count = g_strdup_printf ("%" G_GUINT64_FORMAT,
+                           quarry_store_count_features (store, model, NULL) - n_problems);
+  g_print (_("Frames with features: %s\n"), count);
   return n_problems > 0 ? QUARRY_EXIT_PARTIAL : QUARRY_EXIT_OK;
 }
 
@@ -275,9 +277,13 @@ print_rank_text (QuarryLearner *learner,
   QuarryRoundRow *round = rounds != NULL && rounds->len > 0
                           ? &g_array_index (rounds, QuarryRoundRow, rounds->len - 1) : NULL;
 
-  g_print (_("Round %" G_GINT64_FORMAT ": strategy %s (ran %s), seed %" G_GUINT64_FORMAT "\n"),
-           quarry_learner_get_round_id (learner), round != NULL ? round->strategy : "",
-           round != NULL ? round->used : "", round != NULL ? round->seed : 0);
+  g_autofree char *round_id = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                               quarry_learner_get_round_id (learner));
+  g_autofree char *seed = g_strdup_printf ("%" G_GUINT64_FORMAT,
+                                           round != NULL ? round->seed : 0);
+
+  g_print (_("Round %s: strategy %s (ran %s), seed %s\n"), round_id,
+           round != NULL ? round->strategy : "", round != NULL ? round->used : "", seed);
   g_print (_("Labeled frames: %u of %u\n"), quarry_learner_get_n_labeled (learner),
            quarry_learner_get_n_frames (learner));
   if (accuracy >= 0)

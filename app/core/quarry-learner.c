@@ -1468,12 +1468,14 @@ quarry_learner_similar (QuarryLearner  *self,
   row = find_row (self->state, sample_id);
   if (row < 0)
     {
+      g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, sample_id);
+
       g_set_error (error, QUARRY_FEATURES_ERROR, QUARRY_FEATURES_ERROR_INVALID,
-                   _("Sample %" G_GINT64_FORMAT " has no features"), sample_id);
+                   _("Sample %s has no features"), number);
       return NULL;
     }
-  return neighbours_to_samples (self->state, self->state->emb + (gsize) row * QUARRY_LEARNER_EMBEDDING,
-                                row, k);
+  return neighbours_to_samples (self->state,
+                                self->state->emb + (gsize) row * QUARRY_LEARNER_EMBEDDING, row, k);
 }
 
 /* The crop of the box, clamped to the image; NULL when it is empty. */
