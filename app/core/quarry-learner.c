@@ -756,7 +756,6 @@ train_head (const State     *state,
             const float     *x,
             guint            n,
             guint            d,
-            const TrainSet  *set,
             const guint8    *targets,
             const guint     *labels,
             GError         **error)
@@ -811,7 +810,7 @@ cross_validate_ovr (const State    *state,
       tin = g_new (guint8, (gsize) in->len * k);
       for (guint i = 0; i < in->len; i++)
         memcpy (tin + (gsize) i * k, targets + (gsize) g_array_index (in, guint, i) * k, k);
-      head = train_head (state, xin, in->len, d, NULL, tin, NULL, NULL);
+      head = train_head (state, xin, in->len, d, tin, NULL, NULL);
       if (head == NULL)
         return -1;
       p = g_new (float, (gsize) out->len * k);
@@ -859,7 +858,7 @@ fit_head (State           *state,
     }
   if (state->cv_accuracy < 0)
     g_clear_pointer (oof, g_free);
-  return train_head (state, xl, n, d, set, (const guint8 *) set->targets->data, labels, error);
+  return train_head (state, xl, n, d, (const guint8 *) set->targets->data, labels, error);
 }
 
 static void

@@ -15,6 +15,7 @@
 #include <cblas.h>
 #include <glib/gi18n-lib.h>
 
+#include "quarry-blob.h"
 #include "quarry-logreg.h"
 
 #define BLOCK_ROWS 1024
@@ -831,54 +832,6 @@ quarry_logreg_cross_validate (const float               *x,
 
 /* Serialisation */
 
-static void
-put_u32 (guint8  *out,
-         guint32  value)
-{
-  value = GUINT32_TO_LE (value);
-  memcpy (out, &value, 4);
-}
-
-static guint32
-get_u32 (const guint8 *in)
-{
-  guint32 value;
-
-  memcpy (&value, in, 4);
-  return GUINT32_FROM_LE (value);
-}
-
-static void
-put_floats (guint8      *out,
-            const float *values,
-            gsize        count)
-{
-  for (gsize i = 0; i < count; i++)
-    {
-      guint32 bits;
-
-      memcpy (&bits, values + i, 4);
-      put_u32 (out + 4 * i, bits);
-    }
-}
-
-/* FALSE when a value is not finite. */
-static gboolean
-get_floats (const guint8 *in,
-            float        *values,
-            gsize         count)
-{
-  for (gsize i = 0; i < count; i++)
-    {
-      guint32 bits = get_u32 (in + 4 * i);
-
-      memcpy (values + i, &bits, 4);
-      if (!isfinite (values[i]))
-        return FALSE;
-    }
-  return TRUE;
-}
-
 GBytes *
 quarry_logreg_serialize (const QuarryLogreg *model)
 {
@@ -887,12 +840,12 @@ quarry_logreg_serialize (const QuarryLogreg *model)
   guint8 *data = g_malloc (size);
 
   memcpy (data, "QLGR", 4);
-  put_u32 (data + 4, VERSION);
-  put_u32 (data + 8, model->kind);
-  put_u32 (data + 12, model->n_features);
-  put_u32 (data + 16, model->n_classes);
-  put_floats (data + HEADER_SIZE, model->weights, n_weights);
-  put_floats (data + HEADER_SIZE + 4 * n_weights, model->bias, model->n_classes);
+  quarry_blob_put_u32 (data + 4, VERSION);
+  quarry_blob_put_u32 (data + 8, model->kind);
+  quarry_blob_put_u32 (data + 12, model->n_features);
+  quarry_blob_put_u32 (data + 16, model->n_classes);
+  quarry_blob_put_floats (data + HEADER_SIZE, model->weights, n_weights);
+  quarry_blob_put_floats (data + HEADER_SIZE + 4 * n_weights, model->bias, model->n_classes);
   return g_bytes_new_take (data, size);
 }
 
@@ -915,19 +868,19 @@ quarry_logreg_deserialize (const guint8 *data,
 
   if (data == NULL || size < HEADER_SIZE || memcmp (data, "QLGR", 4) != 0)
     return corrupt (error, _("Not a saved classifier model"));
-  if (get_u32 (data + 4) != VERSION)
+  if (quarry_blob_get_u32 (data + 4) != VERSION)
     return corrupt (error, _("Unsupported classifier model version"));
-  kind = get_u32 (data + 8);
-  d = get_u32 (data + 12);
-  k = get_u32 (data + 16);
+  kind = quarry_blob_get_u32 (data + 8);
+  d = quarry_blob_get_u32 (data + 12);
+  k = quarry_blob_get_u32 (data + 16);
   if (kind > QUARRY_LOGREG_ONE_VS_REST || !sizes_valid (kind, d, k))
     return corrupt (error, _("The classifier model has invalid dimensions"));
   n_weights = (gsize) k * d;
   if (size != HEADER_SIZE + 4 * (n_weights + k))
     return corrupt (error, _("The classifier model has the wrong length"));
   model = quarry_logreg_new (kind, d, k);
-  if (!get_floats (data + HEADER_SIZE, model->weights, n_weights) ||
-      !get_floats (data + HEADER_SIZE + 4 * n_weights, model->bias, k))
+  if (!quarry_blob_get_floats (data + HEADER_SIZE, model->weights, n_weights) ||
+      !quarry_blob_get_floats (data + HEADER_SIZE + 4 * n_weights, model->bias, k))
     return corrupt (error, _("The classifier model holds a value that is not finite"));
   return g_steal_pointer (&model);
 }

@@ -14,6 +14,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "quarry-features.h"
+#include "quarry-blob.h"
 #include "quarry-pca.h"
 
 #define BLOCK_ROWS 1024
@@ -434,54 +435,6 @@ quarry_pca_transform (const QuarryPca *pca,
 
 /* Blobs */
 
-static void
-put_u32 (guint8  *out,
-         guint32  value)
-{
-  value = GUINT32_TO_LE (value);
-  memcpy (out, &value, 4);
-}
-
-static guint32
-get_u32 (const guint8 *in)
-{
-  guint32 value;
-
-  memcpy (&value, in, 4);
-  return GUINT32_FROM_LE (value);
-}
-
-static void
-put_floats (guint8      *out,
-            const float *values,
-            gsize        count)
-{
-  for (gsize i = 0; i < count; i++)
-    {
-      guint32 bits;
-
-      memcpy (&bits, values + i, 4);
-      put_u32 (out + 4 * i, bits);
-    }
-}
-
-/* FALSE when a value is not finite. */
-static gboolean
-get_floats (const guint8 *in,
-            float        *values,
-            gsize         count)
-{
-  for (gsize i = 0; i < count; i++)
-    {
-      guint32 bits = get_u32 (in + 4 * i);
-
-      memcpy (values + i, &bits, 4);
-      if (!isfinite (values[i]))
-        return FALSE;
-    }
-  return TRUE;
-}
-
 GBytes *
 quarry_pca_serialize (const QuarryPca *pca)
 {
@@ -490,12 +443,12 @@ quarry_pca_serialize (const QuarryPca *pca)
   guint8 *data = g_malloc (size);
 
   memcpy (data, "QPCA", 4);
-  put_u32 (data + 4, VERSION);
-  put_u32 (data + 8, pca->d);
-  put_u32 (data + 12, pca->k);
-  put_floats (data + HEADER_SIZE, pca->mean, pca->d);
-  put_floats (data + HEADER_SIZE + 4 * (gsize) pca->d, pca->scale, pca->d);
-  put_floats (data + HEADER_SIZE + 8 * (gsize) pca->d, pca->components, n_components);
+  quarry_blob_put_u32 (data + 4, VERSION);
+  quarry_blob_put_u32 (data + 8, pca->d);
+  quarry_blob_put_u32 (data + 12, pca->k);
+  quarry_blob_put_floats (data + HEADER_SIZE, pca->mean, pca->d);
+  quarry_blob_put_floats (data + HEADER_SIZE + 4 * (gsize) pca->d, pca->scale, pca->d);
+  quarry_blob_put_floats (data + HEADER_SIZE + 8 * (gsize) pca->d, pca->components, n_components);
   return g_bytes_new_take (data, size);
 }
 
@@ -519,19 +472,19 @@ quarry_pca_deserialize (GBytes  *blob,
   data = blob != NULL ? g_bytes_get_data (blob, &size) : NULL;
   if (data == NULL || size < HEADER_SIZE || memcmp (data, "QPCA", 4) != 0)
     return corrupt (error, _("Not a saved similarity embedding"));
-  if (get_u32 (data + 4) != VERSION)
+  if (quarry_blob_get_u32 (data + 4) != VERSION)
     return corrupt (error, _("Unsupported similarity embedding version"));
-  d = get_u32 (data + 8);
-  k = get_u32 (data + 12);
+  d = quarry_blob_get_u32 (data + 8);
+  k = quarry_blob_get_u32 (data + 12);
   if (d == 0 || d > QUARRY_PCA_MAX_DIM || k == 0 || k > d ||
       (guint64) k * d > QUARRY_PCA_MAX_PARAMS)
     return corrupt (error, _("The similarity embedding has invalid dimensions"));
   if (size != HEADER_SIZE + 4 * (2 * (gsize) d + (gsize) k * d))
     return corrupt (error, _("The similarity embedding has the wrong length"));
   pca = pca_new (d, k);
-  if (!get_floats (data + HEADER_SIZE, pca->mean, d) ||
-      !get_floats (data + HEADER_SIZE + 4 * (gsize) d, pca->scale, d) ||
-      !get_floats (data + HEADER_SIZE + 8 * (gsize) d, pca->components, (gsize) k * d))
+  if (!quarry_blob_get_floats (data + HEADER_SIZE, pca->mean, d) ||
+      !quarry_blob_get_floats (data + HEADER_SIZE + 4 * (gsize) d, pca->scale, d) ||
+      !quarry_blob_get_floats (data + HEADER_SIZE + 8 * (gsize) d, pca->components, (gsize) k * d))
     return corrupt (error, _("The similarity embedding holds a value that is not finite"));
   return g_steal_pointer (&pca);
 }
