@@ -15,6 +15,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "quarry-curation.h"
+#include "quarry-rng.h"
 
 #define BLOCK_FLOATS (1 << 20)
 #define SIMILAR_BLOCK 16384
@@ -23,37 +24,6 @@
 #define GAMMA_TINY 1e-300
 #define MIN_EXPECTED 5.0
 #define MAX_PERMUTATIONS 100000
-
-/* Random numbers: splitmix64 (Steele, Lea & Flood 2014). */
-
-typedef struct
-{
-  guint64 state;
-} Rng;
-
-static guint64
-rng_next (Rng *rng)
-{
-  guint64 z = (rng->state += G_GUINT64_CONSTANT (0x9e3779b97f4a7c15));
-
-  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT (0xbf58476d1ce4e5b9);
-  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT (0x94d049bb133111eb);
-  return z ^ (z >> 31);
-}
-
-/* Uniform in [0, bound), bound > 0, without modulo bias. */
-static guint
-rng_below (Rng  *rng,
-           guint bound)
-{
-  guint64 limit = G_MAXUINT64 - G_MAXUINT64 % bound;
-  guint64 v;
-
-  do
-    v = rng_next (rng);
-  while (v >= limit);
-  return (guint) (v % bound);
-}
 
 static int
 compare_uint (gconstpointer a,
@@ -81,13 +51,13 @@ sample_rows (guint   n,
 {
   g_autofree guint *perm = g_new (guint, MAX (n, 1));
   guint *rows = g_new (guint, MAX (count, 1));
-  Rng rng = { seed };
+  QuarryRng rng = { seed };
 
   for (guint i = 0; i < n; i++)
     perm[i] = i;
   for (guint i = 0; i < count; i++)
     {
-      guint j = i + rng_below (&rng, n - i);
+      guint j = i + quarry_rng_below (&rng, n - i);
       guint t = perm[i];
 
       perm[i] = perm[j];
@@ -1224,13 +1194,13 @@ drift_mmd (const QuarryDriftOptions *options,
   g_autofree double *z = g_new (double, cap * MAX (d, 1));
   g_autofree double *kernel = NULL;
   g_autofree guint8 *side = NULL;
-  Rng rng = { options->seed };
+  QuarryRng rng = { options->seed };
   guint n_a, n_b, m, above = 0;
 
   n_a = mmd_sample (options->ref_emb, options->n_ref, options->dim, d,
-                    rng_next (&rng), z);
+                    quarry_rng_next (&rng), z);
   n_b = mmd_sample (options->new_emb, options->n_new, options->dim, d,
-                    rng_next (&rng), z + (gsize) n_a * d);
+                    quarry_rng_next (&rng), z + (gsize) n_a * d);
   if (n_a == 0 || n_b == 0)
     return;
   m = n_a + n_b;
@@ -1245,7 +1215,7 @@ drift_mmd (const QuarryDriftOptions *options,
     {
       for (guint i = m - 1; i > 0; i--)
         {
-          guint j = rng_below (&rng, i + 1);
+          guint j = quarry_rng_below (&rng, i + 1);
           guint8 t = side[i];
 
           side[i] = side[j];

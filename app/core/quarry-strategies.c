@@ -14,6 +14,7 @@
 #include <gio/gio.h>
 #include <glib/gi18n-lib.h>
 
+#include "quarry-rng.h"
 #include "quarry-strategies.h"
 
 #define BETA 10                       /* margin-diversity: candidates per batch slot */
@@ -52,44 +53,6 @@ quarry_strategy_from_string (const char     *name,
         return TRUE;
       }
   return FALSE;
-}
-
-/* Random numbers: splitmix64 (Steele, Lea & Flood 2014). */
-
-typedef struct
-{
-  guint64 state;
-} Rng;
-
-static guint64
-rng_next (Rng *rng)
-{
-  guint64 z = (rng->state += G_GUINT64_CONSTANT (0x9e3779b97f4a7c15));
-
-  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT (0xbf58476d1ce4e5b9);
-  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT (0x94d049bb133111eb);
-  return z ^ (z >> 31);
-}
-
-/* Uniform in [0, bound), bound > 0, without modulo bias. */
-static guint
-rng_below (Rng  *rng,
-           guint bound)
-{
-  guint64 limit = G_MAXUINT64 - G_MAXUINT64 % bound;
-  guint64 v;
-
-  do
-    v = rng_next (rng);
-  while (v >= limit);
-  return (guint) (v % bound);
-}
-
-/* Uniform in [0, 1). */
-static double
-rng_double (Rng *rng)
-{
-  return (double) (rng_next (rng) >> 11) * (1.0 / 9007199254740992.0);
 }
 
 /* Linear algebra */
@@ -150,12 +113,12 @@ kmeans_seed (const float *x,
              guint        n,
              guint        d,
              guint        k,
-             Rng         *rng,
+             QuarryRng         *rng,
              float       *centroids)
 {
   g_autofree float *mind = g_new (float, n);
   g_autofree float *dots = g_new (float, n);
-  guint pick = rng_below (rng, n);
+  guint pick = quarry_rng_below (rng, n);
 
   for (guint i = 0; i < n; i++)
     mind[i] = INFINITY;
@@ -176,10 +139,10 @@ kmeans_seed (const float *x,
         }
       if (total <= 0.0)
         {
-          pick = rng_below (rng, n);
+          pick = quarry_rng_below (rng, n);
           continue;
         }
-      target = rng_double (rng) * total;
+      target = quarry_rng_double (rng) * total;
       for (pick = 0; pick + 1 < n; pick++)
         {
           target -= mind[pick];
@@ -256,7 +219,7 @@ kmeans_fit (const float *x,
             guint        n,
             guint        d,
             guint        k,
-            Rng         *rng,
+            QuarryRng         *rng,
             float       *centroids)
 {
   g_autofree float *norms = row_norms (x, n, d);
@@ -280,7 +243,7 @@ kmeans (const float *x,
         guint        n,
         guint        d,
         guint        k,
-        Rng         *rng,
+        QuarryRng         *rng,
         guint       *assign)
 {
   g_autofree float *centroids = g_new (float, (gsize) k * d);
@@ -298,7 +261,7 @@ kmeans (const float *x,
         rows[i] = i;
       for (guint i = 0; i < sample; i++)
         {
-          guint j = i + rng_below (rng, n - i);
+          guint j = i + quarry_rng_below (rng, n - i);
           guint tmp = rows[i];
 
           rows[i] = rows[j];
@@ -319,7 +282,7 @@ typedef struct
   const QuarryPool *pool;
   gboolean *excluded;           /* labeled or audit: counts as labeled, never picked */
   gboolean *picked;             /* picked by the strategy */
-  Rng rng;
+  QuarryRng rng;
   GArray *out;
 } Ctx;
 
@@ -360,7 +323,7 @@ select_random (Ctx  *ctx,
 
   for (guint i = 0; i < need && i < count; i++)
     {
-      guint j = i + rng_below (&ctx->rng, count - i);
+      guint j = i + quarry_rng_below (&ctx->rng, count - i);
       guint tmp = items[i];
 
       items[i] = items[j];
@@ -513,7 +476,7 @@ select_kcenter (Ctx  *ctx,
       guint best = G_MAXUINT;
 
       if (step == 0 && !any_labeled)
-        best = rng_below (&ctx->rng, n);
+        best = quarry_rng_below (&ctx->rng, n);
       else
         for (guint i = 0; i < n; i++)
           if (mind[i] >= 0.0f && (best == G_MAXUINT || mind[i] > mind[best]))
@@ -615,7 +578,7 @@ typical_order (Ctx     *ctx,
     {
       for (guint i = 0; i < s; i++)
         {
-          guint j = i + rng_below (&ctx->rng, cluster->size - i);
+          guint j = i + quarry_rng_below (&ctx->rng, cluster->size - i);
           guint tmp = sample[i];
 
           sample[i] = sample[j];
