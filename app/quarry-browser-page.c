@@ -371,7 +371,41 @@ on_size_changed (QuarryBrowserPage *self)
 
 /* --- GObject ------------------------------------------------------------------- */
 
-/* A new model (or its update): predictions in the details pane. */
+/* The first batch of the "label next" order, as a set of sample ids. */
+static GHashTable *
+make_picks (QuarryModelController *model)
+{
+  GArray *ranking = quarry_model_controller_get_ranking (model);
+  guint n = ranking != NULL ? MIN (ranking->len, quarry_model_controller_get_batch (model)) : 0;
+  GHashTable *picks;
+
+  if (n == 0)
+    return NULL;
+  picks = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  for (guint i = 0; i < n; i++)
+    g_hash_table_add (picks, g_memdup2 (&g_array_index (ranking, gint64, i), sizeof (gint64)));
+  return picks;
+}
+
+/* The model's predictions on the thumbnails: the grid relabels its bound cells. */
+static void
+update_predictions (QuarryBrowserPage *self)
+{
+  g_autoptr(GHashTable) picks = self->model != NULL ? make_picks (self->model) : NULL;
+  GHashTable *predictions = self->model != NULL
+                            ? quarry_model_controller_get_predictions (self->model) : NULL;
+
+  quarry_thumb_grid_set_predictions (self->grid, predictions, picks);
+}
+
+static void
+on_model_updated (QuarryBrowserPage *self)
+{
+  update_predictions (self);
+  update_details (self);
+}
+
+/* A new model (or its update): predictions on the thumbnails and in the details pane. */
 static void
 set_model (QuarryBrowserPage     *self,
            QuarryModelController *model)
@@ -382,8 +416,8 @@ set_model (QuarryBrowserPage     *self,
     g_signal_handlers_disconnect_by_data (self->model, self);
   g_set_object (&self->model, model);
   if (model != NULL)
-    g_signal_connect_swapped (model, "updated", G_CALLBACK (update_details), self);
-  update_details (self);
+    g_signal_connect_swapped (model, "updated", G_CALLBACK (on_model_updated), self);
+  on_model_updated (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL]);
 }
 

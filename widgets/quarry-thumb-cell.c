@@ -20,6 +20,9 @@ struct _QuarryThumbCell
   GdkTexture *texture;
   GCancellable *request;
   PangoLayout *layout;
+  PangoLayout *chip_layout;
+  char *prediction;   /* the model's "car 82 %", or NULL */
+  gboolean pick;      /* in the model's "label next" batch */
   int size;
 };
 
@@ -42,12 +45,28 @@ quarry_texture_new_for_image (QuarryImage *image)
                                  image->stride);
 }
 
+/* "Model: car 82 %", or NULL without a prediction. */
+static char *
+dup_prediction_text (QuarryThumbCell *self)
+{
+  if (self->sample == NULL || self->prediction == NULL)
+    return NULL;
+  if (self->pick)
+    /* Translators: tooltip of a thumbnail, "Model: car 82 % (label next)" */
+    return g_strdup_printf (_("Model: %s (label next)"), self->prediction);
+  /* Translators: tooltip of a thumbnail, "Model: car 82 %" */
+  return g_strdup_printf (_("Model: %s"), self->prediction);
+}
+
+/* Sets the tooltip first: GTK copies a tooltip into the accessible description. */
 static void
 update_accessible (QuarryThumbCell *self)
 {
   const char *name = self->sample ? quarry_sample_get_name (self->sample) : "";
   g_autofree char *description = NULL;
+  g_autofree char *prediction = dup_prediction_text (self);
 
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self), prediction);
   if (self->sample)
     {
       QuarrySampleStatus status = quarry_sample_get_status (self->sample);
@@ -56,6 +75,14 @@ update_accessible (QuarryThumbCell *self)
       description = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s, %u shape",
                                                   "%s, %u shapes", n_shapes),
                                      quarry_sample_status_get_label (status), n_shapes);
+      if (prediction != NULL)
+        {
+          /* Translators: accessible description of a thumbnail, "Accepted, 3 shapes. Model: car 82 %" */
+          char *full = g_strdup_printf (_("%s. %s"), description, prediction);
+
+          g_free (description);
+          description = full;
+        }
     }
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, name,
@@ -186,6 +213,50 @@ snapshot_badges (QuarryThumbCell       *self,
     }
 }
 
+/* The model's prediction, a pill at the picture's bottom left: dark like the shape count,
+ * purple for the frames of the "label next" batch. */
+static void
+snapshot_prediction (QuarryThumbCell       *self,
+                     GtkSnapshot           *snapshot,
+                     const graphene_rect_t *rect)
+{
+  static const GdkRGBA plain = { 0, 0, 0, 0.65 };
+  static const GdkRGBA pick = { 0.57, 0.25, 0.67, 0.92 };
+  GdkRGBA white = { 1, 1, 1, 1 };
+  int max_width = rect->size.width - 8 - 10;
+  PangoRectangle logical;
+  graphene_rect_t pill;
+
+  if (self->sample == NULL || self->prediction == NULL || max_width < 16)
+    return;
+
+  if (self->chip_layout == NULL)
+    {
+      g_autoptr(PangoAttrList) attrs = pango_attr_list_new ();
+
+      self->chip_layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
+      pango_attr_list_insert (attrs, pango_attr_scale_new (PANGO_SCALE_SMALL));
+      pango_layout_set_attributes (self->chip_layout, attrs);
+      pango_layout_set_ellipsize (self->chip_layout, PANGO_ELLIPSIZE_END);
+      pango_layout_set_single_paragraph_mode (self->chip_layout, TRUE);
+    }
+  pango_layout_set_text (self->chip_layout, self->prediction, -1);
+  pango_layout_set_width (self->chip_layout, max_width * PANGO_SCALE);
+  pango_layout_get_pixel_extents (self->chip_layout, NULL, &logical);
+
+  pill = GRAPHENE_RECT_INIT (rect->origin.x + 4,
+                            rect->origin.y + rect->size.height - logical.height - 6,
+                            logical.width + 10, logical.height + 2);
+  append_rounded_color (snapshot, &pill, (logical.height + 2) / 2.0f,
+                        self->pick ? &pick : &plain);
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot,
+                          &GRAPHENE_POINT_INIT (pill.origin.x + 5 - logical.x,
+                                                pill.origin.y + 1 - logical.y));
+  gtk_snapshot_append_layout (snapshot, self->chip_layout, &white);
+  gtk_snapshot_restore (snapshot);
+}
+
 static void
 snapshot_caption (QuarryThumbCell *self,
                   GtkSnapshot     *snapshot,
@@ -226,6 +297,7 @@ quarry_thumb_cell_snapshot (GtkWidget   *widget,
   gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
   snapshot_thumbnail (self, snapshot, &picture, &fg);
   snapshot_badges (self, snapshot, &picture);
+  snapshot_prediction (self, snapshot, &picture);
   snapshot_caption (self, snapshot, &fg);
 }
 
@@ -237,6 +309,7 @@ quarry_thumb_cell_css_changed (GtkWidget         *widget,
 
   GTK_WIDGET_CLASS (quarry_thumb_cell_parent_class)->css_changed (widget, change);
   g_clear_object (&self->layout);
+  g_clear_object (&self->chip_layout);
 }
 
 static void
@@ -248,8 +321,19 @@ quarry_thumb_cell_dispose (GObject *object)
   g_clear_object (&self->sample);
   g_clear_object (&self->texture);
   g_clear_object (&self->layout);
+  g_clear_object (&self->chip_layout);
 
   G_OBJECT_CLASS (quarry_thumb_cell_parent_class)->dispose (object);
+}
+
+static void
+quarry_thumb_cell_finalize (GObject *object)
+{
+  QuarryThumbCell *self = QUARRY_THUMB_CELL (object);
+
+  g_free (self->prediction);
+
+  G_OBJECT_CLASS (quarry_thumb_cell_parent_class)->finalize (object);
 }
 
 static void
@@ -259,6 +343,7 @@ quarry_thumb_cell_class_init (QuarryThumbCellClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = quarry_thumb_cell_dispose;
+  object_class->finalize = quarry_thumb_cell_finalize;
   widget_class->measure = quarry_thumb_cell_measure;
   widget_class->snapshot = quarry_thumb_cell_snapshot;
   widget_class->css_changed = quarry_thumb_cell_css_changed;
@@ -297,6 +382,37 @@ quarry_thumb_cell_get_sample (QuarryThumbCell *self)
 {
   g_return_val_if_fail (QUARRY_IS_THUMB_CELL (self), NULL);
   return self->sample;
+}
+
+void
+quarry_thumb_cell_set_prediction (QuarryThumbCell *self,
+                                  const char      *prediction,
+                                  gboolean         pick)
+{
+  g_return_if_fail (QUARRY_IS_THUMB_CELL (self));
+
+  pick = pick && prediction != NULL;
+  if (g_strcmp0 (self->prediction, prediction) == 0 && self->pick == pick)
+    return;
+  g_free (self->prediction);
+  self->prediction = g_strdup (prediction);
+  self->pick = pick;
+  update_accessible (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+const char *
+quarry_thumb_cell_get_prediction (QuarryThumbCell *self)
+{
+  g_return_val_if_fail (QUARRY_IS_THUMB_CELL (self), NULL);
+  return self->prediction;
+}
+
+gboolean
+quarry_thumb_cell_get_pick (QuarryThumbCell *self)
+{
+  g_return_val_if_fail (QUARRY_IS_THUMB_CELL (self), FALSE);
+  return self->pick;
 }
 
 void

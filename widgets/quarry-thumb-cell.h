@@ -1,7 +1,8 @@
 /* quarry-thumb-cell.h: one fixed-size cell of the thumbnail grid.
  *
  * Draws the thumbnail texture (or a placeholder) at the bottom of a square, centred, the file name
- * under it, a status dot and a shape count.  It holds no data beyond what it shows.
+ * under it, a status dot, a shape count and the built-in model's prediction ("car 82 %") as a
+ * chip on the picture.  It holds no data beyond what it shows.
  */
 #pragma once
 
@@ -18,6 +19,13 @@ GtkWidget    *quarry_thumb_cell_new           (void);
 void          quarry_thumb_cell_set_sample    (QuarryThumbCell *self,
                                                QuarrySample    *sample);
 QuarrySample *quarry_thumb_cell_get_sample    (QuarryThumbCell *self);
+/* The model's short prediction ("car 82 %") or NULL; pick: the frame is in the "label next"
+ * batch (a distinct chip).  Also in the tooltip and the accessible description. */
+void          quarry_thumb_cell_set_prediction (QuarryThumbCell *self,
+                                                const char      *prediction,
+                                                gboolean         pick);
+const char   *quarry_thumb_cell_get_prediction (QuarryThumbCell *self);
+gboolean      quarry_thumb_cell_get_pick      (QuarryThumbCell *self);
 void          quarry_thumb_cell_set_texture   (QuarryThumbCell *self,
                                                GdkTexture      *texture);
 GdkTexture   *quarry_thumb_cell_get_texture   (QuarryThumbCell *self);

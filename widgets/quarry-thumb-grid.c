@@ -21,6 +21,8 @@ struct _QuarryThumbGrid
   GtkWidget *view;
   GtkSingleSelection *selection;
   QuarryThumbPool *pool;
+  GHashTable *predictions;  /* gint64 * sample id -> char * label, or NULL */
+  GHashTable *picks;        /* gint64 * sample ids of the "label next" batch, or NULL */
   int cell_size;
   guint columns_idle;
 };
@@ -112,6 +114,26 @@ load_thumbnail (QuarryThumbGrid *self,
                                    position, cancellable, thumbnail_ready, request);
 }
 
+/* Looks the sample up in the maps the grid was given: no store access. */
+static void
+bind_prediction (QuarryThumbGrid *self,
+                 QuarryThumbCell *cell)
+{
+  QuarrySample *sample = quarry_thumb_cell_get_sample (cell);
+  const char *label = NULL;
+  gboolean pick = FALSE;
+
+  if (sample != NULL)
+    {
+      gint64 id = quarry_sample_get_id (sample);
+
+      if (self->predictions != NULL)
+        label = g_hash_table_lookup (self->predictions, &id);
+      pick = self->picks != NULL && g_hash_table_contains (self->picks, &id);
+    }
+  quarry_thumb_cell_set_prediction (cell, label, pick);
+}
+
 static void
 setup_cell (GtkListItemFactory *factory,
             GtkListItem        *item,
@@ -133,6 +155,7 @@ bind_cell (GtkListItemFactory *factory,
 
   quarry_thumb_cell_set_size (cell, self->cell_size);
   quarry_thumb_cell_set_sample (cell, sample);
+  bind_prediction (self, cell);
   quarry_thumb_cell_set_texture (cell, NULL);
   if (self->pool != NULL && sample != NULL)
     load_thumbnail (self, cell, sample, gtk_list_item_get_position (item));
@@ -147,6 +170,7 @@ unbind_cell (GtkListItemFactory *factory,
 
   quarry_thumb_cell_set_request (cell, NULL);
   quarry_thumb_cell_set_texture (cell, NULL);
+  quarry_thumb_cell_set_prediction (cell, NULL, FALSE);
   quarry_thumb_cell_set_sample (cell, NULL);
 }
 
@@ -254,6 +278,8 @@ quarry_thumb_grid_dispose (GObject *object)
   self->view = NULL;
   g_clear_object (&self->selection);
   g_clear_object (&self->pool);
+  g_clear_pointer (&self->predictions, g_hash_table_unref);
+  g_clear_pointer (&self->picks, g_hash_table_unref);
 
   G_OBJECT_CLASS (quarry_thumb_grid_parent_class)->dispose (object);
 }
@@ -398,6 +424,35 @@ quarry_thumb_grid_set_pool (QuarryThumbGrid *self,
 {
   g_return_if_fail (QUARRY_IS_THUMB_GRID (self));
   g_set_object (&self->pool, pool);
+}
+
+void
+quarry_thumb_grid_set_predictions (QuarryThumbGrid *self,
+                                   GHashTable      *predictions,
+                                   GHashTable      *picks)
+{
+  g_return_if_fail (QUARRY_IS_THUMB_GRID (self));
+
+  if (predictions != NULL)
+    g_hash_table_ref (predictions);
+  if (picks != NULL)
+    g_hash_table_ref (picks);
+  g_clear_pointer (&self->predictions, g_hash_table_unref);
+  g_clear_pointer (&self->picks, g_hash_table_unref);
+  self->predictions = predictions;
+  self->picks = picks;
+
+  /* Only the bound cells (the view's children) exist: update them in place. */
+  if (self->view == NULL)
+    return;
+  for (GtkWidget *child = gtk_widget_get_first_child (self->view); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *cell = gtk_widget_get_first_child (child);
+
+      if (cell != NULL && QUARRY_IS_THUMB_CELL (cell))
+        bind_prediction (self, QUARRY_THUMB_CELL (cell));
+    }
 }
 
 void

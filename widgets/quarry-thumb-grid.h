@@ -22,6 +22,13 @@ void                quarry_thumb_grid_set_model      (QuarryThumbGrid *self,
 GListModel         *quarry_thumb_grid_get_model      (QuarryThumbGrid *self);
 void                quarry_thumb_grid_set_pool       (QuarryThumbGrid *self,
                                                       QuarryThumbPool *pool);
+/* The model's predictions shown on the cells: predictions maps gint64 * sample id to a
+ * char * label ("car 82 %"), picks holds the gint64 * ids of the "label next" batch (drawn
+ * in a distinct style); either may be NULL.  The grid keeps a reference to both (do not
+ * change them afterwards: pass new tables) and updates the bound cells at once. */
+void                quarry_thumb_grid_set_predictions (QuarryThumbGrid *self,
+                                                      GHashTable      *predictions,
+                                                      GHashTable      *picks);
 void                quarry_thumb_grid_set_cell_size  (QuarryThumbGrid *self,
                                                       int              size);
 int                 quarry_thumb_grid_get_cell_size  (QuarryThumbGrid *self);

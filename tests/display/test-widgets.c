@@ -130,6 +130,94 @@ test_cell_draws_texture (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Pixels of a region that differ between two renderings, and those that are near white. */
+static void
+count_changes (GdkTexture *a,
+               GdkTexture *b,
+               int         x0,
+               int         y0,
+               int         x1,
+               int         y1,
+               guint      *changed,
+               guint      *white)
+{
+  *changed = *white = 0;
+  for (int y = y0; y < y1; y++)
+    for (int x = x0; x < x1; x++)
+      {
+        guint32 pa = display_pixel (a, x, y), pb = display_pixel (b, x, y);
+
+        *changed += pa != pb;
+        *white += ((pb >> 16) & 0xff) > 200 && ((pb >> 8) & 0xff) > 200 && (pb & 0xff) > 200;
+      }
+}
+
+/* The model's prediction is a chip on the picture's bottom left, in the tooltip too; a
+ * "label next" pick has another colour. */
+static void
+test_cell_draws_prediction (void)
+{
+  GtkWidget *cell = quarry_thumb_cell_new ();
+  QuarryThumbCell *thumb = QUARRY_THUMB_CELL (cell);
+  g_autoptr(QuarrySample) sample = make_sample ("a.jpg", 200, 100, QUARRY_STATUS_NEW, 0);
+  g_autoptr(GdkTexture) texture = make_split_texture (200, 100);
+  g_autoptr(GdkTexture) plain = NULL;
+  g_autoptr(GdkTexture) chip = NULL;
+  g_autoptr(GdkTexture) pick = NULL;
+  g_autofree char *tooltip = NULL;
+  GtkWidget *window;
+  guint changed, white;
+
+  quarry_thumb_cell_set_size (thumb, 160);
+  quarry_thumb_cell_set_sample (thumb, sample);
+  quarry_thumb_cell_set_texture (thumb, texture);
+  window = present_in_window (cell, 160, 182);
+  plain = display_render (cell);
+  g_assert_null (gtk_widget_get_tooltip_text (cell));
+
+  quarry_thumb_cell_set_prediction (thumb, "car 82 %", FALSE);
+  g_assert_cmpstr (quarry_thumb_cell_get_prediction (thumb), ==, "car 82 %");
+  g_assert_false (quarry_thumb_cell_get_pick (thumb));
+  tooltip = g_strdup (gtk_widget_get_tooltip_text (cell));
+  g_assert_nonnull (tooltip);
+  g_assert_nonnull (strstr (tooltip, "car 82 %"));
+  gtk_test_widget_wait_for_draw (window);
+  chip = display_render (cell);
+  display_save (chip, "thumb-cell-prediction");
+
+  /* The picture spans y 80..156 (2:1 in a 152 px box): the chip sits in its bottom left,
+   * dark over the red half with white text; the top of the picture is untouched. */
+  count_changes (plain, chip, 4, 120, 80, 156, &changed, &white);
+  g_assert_cmpuint (changed, >, 200);
+  g_assert_cmpuint (white, >, 10);
+  count_changes (plain, chip, 4, 80, 156, 110, &changed, &white);
+  g_assert_cmpuint (changed, ==, 0);
+  count_changes (plain, chip, 0, 160, 160, 182, &changed, &white);
+  g_assert_cmpuint (changed, ==, 0);   /* the caption stays */
+
+  /* A "label next" pick: same place, another colour. */
+  quarry_thumb_cell_set_prediction (thumb, "car 82 %", TRUE);
+  g_assert_true (quarry_thumb_cell_get_pick (thumb));
+  gtk_test_widget_wait_for_draw (window);
+  pick = display_render (cell);
+  count_changes (chip, pick, 4, 120, 80, 156, &changed, &white);
+  g_assert_cmpuint (changed, >, 100);
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (cell), !=, tooltip);
+
+  /* No prediction: back to the plain cell, no tooltip. */
+  quarry_thumb_cell_set_prediction (thumb, NULL, TRUE);
+  g_assert_null (quarry_thumb_cell_get_prediction (thumb));
+  g_assert_false (quarry_thumb_cell_get_pick (thumb));
+  g_assert_null (gtk_widget_get_tooltip_text (cell));
+  gtk_test_widget_wait_for_draw (window);
+  g_clear_object (&pick);
+  pick = display_render (cell);
+  count_changes (plain, pick, 0, 0, 160, 182, &changed, &white);
+  g_assert_cmpuint (changed, ==, 0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static void
 origin (QuarryCanvas *canvas,
         double       *x,
@@ -235,6 +323,21 @@ count_cells (GtkWidget *widget)
   return n;
 }
 
+/* Counts cells that show a prediction (and, with pick, the "label next" ones). */
+static guint
+count_predicted (GtkWidget *widget,
+                 gboolean   pick)
+{
+  guint n = QUARRY_IS_THUMB_CELL (widget)
+            && quarry_thumb_cell_get_prediction (QUARRY_THUMB_CELL (widget)) != NULL
+            && (!pick || quarry_thumb_cell_get_pick (QUARRY_THUMB_CELL (widget)));
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
+       child = gtk_widget_get_next_sibling (child))
+    n += count_predicted (child, pick);
+  return n;
+}
+
 static gboolean
 visible_thumbnails_loaded (gpointer data)
 {
@@ -288,6 +391,28 @@ test_grid_lazy_and_thumbnails (void)
   shot = display_render (window);
   display_save (shot, "thumb-grid");
 
+  /* Predictions reach the bound cells at once, and later bound cells at bind time. */
+  {
+    g_autoptr(GHashTable) predictions = g_hash_table_new_full (g_int64_hash, g_int64_equal,
+                                                               g_free, g_free);
+    g_autoptr(GHashTable) picks = g_hash_table_new_full (g_int64_hash, g_int64_equal,
+                                                         g_free, NULL);
+
+    for (guint i = 0; i < 600; i++)
+      {
+        g_autoptr(QuarrySample) sample = g_list_model_get_item (G_LIST_MODEL (list), i);
+        gint64 id = quarry_sample_get_id (sample);
+
+        g_hash_table_insert (predictions, g_memdup2 (&id, sizeof id), g_strdup ("car 82 %"));
+        if (i < 3)
+          g_hash_table_add (picks, g_memdup2 (&id, sizeof id));
+      }
+    g_assert_cmpuint (count_predicted (grid, FALSE), ==, 0);
+    quarry_thumb_grid_set_predictions (QUARRY_THUMB_GRID (grid), predictions, picks);
+    g_assert_cmpuint (count_predicted (grid, FALSE), ==, count_cells (grid));
+    g_assert_cmpuint (count_predicted (grid, TRUE), ==, 3);
+  }
+
   /* Scrolling far away moves the visible range and loads those thumbnails too. */
   quarry_thumb_grid_scroll_to (QUARRY_THUMB_GRID (grid), 590);
   display_spin (300);
@@ -295,6 +420,11 @@ test_grid_lazy_and_thumbnails (void)
   g_assert_cmpuint (last, >=, 560);
   g_assert_true (display_spin_until (visible_thumbnails_loaded, &state, 20000));
   g_assert_cmpuint (quarry_thumb_cache_get_n_cached (cache), >, 0);
+  g_assert_cmpuint (count_predicted (grid, FALSE), ==, count_cells (grid));
+
+  /* No model: the chips go. */
+  quarry_thumb_grid_set_predictions (QUARRY_THUMB_GRID (grid), NULL, NULL);
+  g_assert_cmpuint (count_predicted (grid, FALSE), ==, 0);
 
   /* A bigger cell size rebuilds the cells at that size. */
   quarry_thumb_grid_set_cell_size (QUARRY_THUMB_GRID (grid), 200);
@@ -314,6 +444,7 @@ main (int   argc,
 
   g_test_add_func ("/quarry/widgets/cell-size", test_cell_size_and_caption);
   g_test_add_func ("/quarry/widgets/cell-texture", test_cell_draws_texture);
+  g_test_add_func ("/quarry/widgets/cell-prediction", test_cell_draws_prediction);
   g_test_add_func ("/quarry/widgets/viewer-canvas", test_viewer_canvas_fit_and_zoom);
   g_test_add_func ("/quarry/widgets/grid", test_grid_lazy_and_thumbnails);
   return g_test_run ();
