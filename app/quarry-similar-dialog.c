@@ -245,70 +245,6 @@ start_search (QuarrySimilarDialog *self,
 
 /* --- thumbnails --------------------------------------------------------------------- */
 
-typedef struct
-{
-  QuarryThumbCell *cell;
-  QuarrySample *sample;
-} Request;
-
-static void
-thumbnail_ready (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  Request *request = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(QuarryImage) image = NULL;
-
-  image = quarry_thumb_pool_request_finish (QUARRY_THUMB_POOL (source), result, &error);
-  if (image != NULL && quarry_thumb_cell_get_sample (request->cell) == request->sample)
-    {
-      g_autoptr(GdkTexture) texture = quarry_texture_new_for_image (image);
-
-      quarry_thumb_cell_set_texture (request->cell, texture);
-    }
-  else if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_debug ("No thumbnail for %s: %s", quarry_sample_get_path (request->sample),
-             error->message);
-  g_object_unref (request->cell);
-  g_object_unref (request->sample);
-  g_free (request);
-}
-
-static void
-load_thumbnail (QuarrySimilarDialog *self,
-                QuarryThumbCell     *cell,
-                QuarrySample        *sample,
-                guint                position)
-{
-  QuarryThumbCache *cache = quarry_thumb_pool_get_cache (self->pool);
-  g_autofree char *key = NULL;
-  g_autoptr(QuarryImage) image = NULL;
-  g_autoptr(GCancellable) cancellable = NULL;
-  Request *request;
-
-  key = quarry_thumb_cache_make_key (quarry_sample_get_path (sample),
-                                     quarry_sample_get_size (sample),
-                                     quarry_sample_get_mtime_us (sample));
-  image = quarry_thumb_cache_lookup (cache, key);
-  if (image != NULL)
-    {
-      g_autoptr(GdkTexture) texture = quarry_texture_new_for_image (image);
-
-      quarry_thumb_cell_set_texture (cell, texture);
-      return;
-    }
-  cancellable = g_cancellable_new ();
-  quarry_thumb_cell_set_request (cell, cancellable);
-  request = g_new0 (Request, 1);
-  request->cell = g_object_ref (cell);
-  request->sample = g_object_ref (sample);
-  quarry_thumb_pool_request_async (self->pool, quarry_sample_get_path (sample),
-                                   quarry_sample_get_size (sample),
-                                   quarry_sample_get_mtime_us (sample), position, cancellable,
-                                   thumbnail_ready, request);
-}
-
 /* --- the grid ----------------------------------------------------------------------- */
 
 static void
@@ -359,7 +295,7 @@ bind_tile (GtkListItemFactory  *factory,
                                   position == 0 ? _("The frame searched for")
                                                 : gtk_label_get_text (label), -1);
   if (self->pool != NULL && sample != NULL)
-    load_thumbnail (self, cell, sample, position);
+    quarry_thumb_cell_load (cell, self->pool, sample, position);
 }
 
 static void

@@ -462,3 +462,78 @@ quarry_thumb_cell_set_request (QuarryThumbCell *self,
     g_cancellable_cancel (self->request);
   g_set_object (&self->request, cancellable);
 }
+
+/* Loading thumbnails */
+
+typedef struct
+{
+  QuarryThumbCell *cell;
+  QuarrySample *sample;
+} Request;
+
+static void
+request_free (Request *request)
+{
+  g_object_unref (request->cell);
+  g_object_unref (request->sample);
+  g_free (request);
+}
+
+static void
+thumbnail_ready (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Request *request = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QuarryImage) image = NULL;
+
+  image = quarry_thumb_pool_request_finish (QUARRY_THUMB_POOL (source), result, &error);
+  if (image != NULL && quarry_thumb_cell_get_sample (request->cell) == request->sample)
+    {
+      g_autoptr(GdkTexture) texture = quarry_texture_new_for_image (image);
+
+      quarry_thumb_cell_set_texture (request->cell, texture);
+    }
+  else if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("No thumbnail for %s: %s", quarry_sample_get_path (request->sample),
+             error->message);
+  request_free (request);
+}
+
+void
+quarry_thumb_cell_load (QuarryThumbCell *self,
+                        QuarryThumbPool *pool,
+                        QuarrySample    *sample,
+                        guint            position)
+{
+  QuarryThumbCache *cache = quarry_thumb_pool_get_cache (pool);
+  g_autofree char *key = NULL;
+  g_autoptr(QuarryImage) image = NULL;
+  g_autoptr(GCancellable) cancellable = NULL;
+  Request *request;
+
+  g_return_if_fail (QUARRY_IS_THUMB_CELL (self));
+  g_return_if_fail (QUARRY_IS_THUMB_POOL (pool));
+
+  key = quarry_thumb_cache_make_key (quarry_sample_get_path (sample),
+                                     quarry_sample_get_size (sample),
+                                     quarry_sample_get_mtime_us (sample));
+  image = quarry_thumb_cache_lookup (cache, key);
+  if (image != NULL)
+    {
+      g_autoptr(GdkTexture) texture = quarry_texture_new_for_image (image);
+
+      quarry_thumb_cell_set_texture (self, texture);
+      return;
+    }
+  cancellable = g_cancellable_new ();
+  quarry_thumb_cell_set_request (self, cancellable);
+  request = g_new0 (Request, 1);
+  request->cell = g_object_ref (self);
+  request->sample = g_object_ref (sample);
+  quarry_thumb_pool_request_async (pool, quarry_sample_get_path (sample),
+                                   quarry_sample_get_size (sample),
+                                   quarry_sample_get_mtime_us (sample), position, cancellable,
+                                   thumbnail_ready, request);
+}

@@ -9,6 +9,7 @@
 #include <gtk/gtk.h>
 
 #include "quarry-sample.h"
+#include "quarry-thumb-pool.h"
 
 G_BEGIN_DECLS
 
@@ -39,5 +40,12 @@ void          quarry_thumb_cell_set_request   (QuarryThumbCell *self,
 
 /* Wraps pixels in a texture without copying them. */
 GdkTexture   *quarry_texture_new_for_image    (QuarryImage     *image);
+/* Shows the sample's thumbnail: from the pool's cache at once, else requested from the
+ * pool (position orders the requests) and shown when it arrives, if the cell still shows
+ * that sample.  The request is cancelled when the cell gets another sample. */
+void          quarry_thumb_cell_load          (QuarryThumbCell *self,
+                                               QuarryThumbPool *pool,
+                                               QuarrySample    *sample,
+                                               guint            position);
 
 G_END_DECLS
