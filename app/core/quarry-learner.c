@@ -151,8 +151,9 @@ check_cancelled (GCancellable  *cancellable,
   return g_cancellable_set_error_if_cancelled (cancellable, error);
 }
 
-/* Quantised vectors: a little-endian float scale, then one byte per value (v / scale * 255,
- * values are >= 0 after the signed square root of non-negative sums... but may be 0). */
+/* Quantised vectors: a little-endian float scale (the row's largest value), then one byte
+ * per value, round (v / scale * 255).  Features are square roots of sums of non-negative
+ * activations, so they are never negative. */
 
 static GBytes *
 quantize (const float *v,
