@@ -602,40 +602,36 @@ quarry_cli_duplicates (int argc, char **argv)
 
 /* drift */
 
-static gboolean
-collect_new (const QuarrySampleRow *row,
-             gpointer               user_data)
+typedef struct
 {
-  GArray *ids = user_data;
+  GArray *ids;
+  int last;                  /* with prefix NULL: how many of the newest */
+  const char *prefix;
+} BatchQuery;
 
-  g_array_append_val (ids, row->id);
-  return TRUE;
+static gboolean
+collect_batch (const QuarrySampleRow *row,
+               gpointer               user_data)
+{
+  BatchQuery *query = user_data;
+
+  if (query->prefix == NULL || g_str_has_prefix (row->relpath, query->prefix))
+    g_array_append_val (query->ids, row->id);
+  return query->prefix != NULL || query->ids->len < (guint) query->last;
 }
 
-/* The newest n samples, or those whose path starts with prefix. */
+/* The newest n samples, or those whose path starts with prefix: one query, paths from
+ * its rows. */
 static GArray *
 select_batch (QuarryStore *store,
               int          last,
               const char  *prefix)
 {
   QuarrySampleFilter filter = { NULL, -1, 0, QUARRY_SORT_ADDED, TRUE, NULL, FALSE };
-  g_autoptr(GArray) all = g_array_new (FALSE, FALSE, sizeof (gint64));
-  GArray *batch = g_array_new (FALSE, FALSE, sizeof (gint64));
+  BatchQuery query = { g_array_new (FALSE, FALSE, sizeof (gint64)), last, prefix };
 
-  if (!quarry_store_query_samples (store, &filter, NULL, collect_new, all, NULL))
-    return batch;
-  for (guint i = 0; i < all->len; i++)
-    {
-      gint64 id = g_array_index (all, gint64, i);
-      g_autofree char *path = NULL;
-
-      if (prefix == NULL && batch->len >= (guint) last)
-        break;
-      if (prefix != NULL && !g_str_has_prefix ((path = sample_path (store, id)), prefix))
-        continue;
-      g_array_append_val (batch, id);
-    }
-  return batch;
+  quarry_store_query_samples (store, &filter, NULL, collect_batch, &query, NULL);
+  return query.ids;
 }
 
 static void

@@ -925,10 +925,11 @@ select_batch (State                   *state,
   if (strategy == QUARRY_STRATEGY_HYBRID && state->target == QUARRY_TARGET_CLASSES)
     strategy = state->n_labeled + options->batch <= 5 * state->n_classes
                ? QUARRY_STRATEGY_TYPICLUST : QUARRY_STRATEGY_MARGIN_DIVERSITY;
+  /* Without a head, the uncertainty strategies start from typical frames (the hybrid
+   * does so by itself). */
   if (pool_probs == NULL && strategy != QUARRY_STRATEGY_RANDOM &&
-      strategy != QUARRY_STRATEGY_KCENTER && strategy != QUARRY_STRATEGY_TYPICLUST)
-    strategy = strategy == QUARRY_STRATEGY_HYBRID ? QUARRY_STRATEGY_HYBRID
-                                                  : QUARRY_STRATEGY_TYPICLUST;
+      strategy != QUARRY_STRATEGY_KCENTER && strategy != QUARRY_STRATEGY_HYBRID)
+    strategy = QUARRY_STRATEGY_TYPICLUST;
   selection = quarry_select (&pool, strategy, options->batch, options->audit_fraction,
                              options->seed, error);
   if (selection != NULL)
