@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 #include <cblas.h>
+#include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
 
@@ -1267,6 +1268,7 @@ quarry_learner_train (QuarryLearner            *self,
 
   g_return_val_if_fail (QUARRY_IS_LEARNER (self), FALSE);
 
+  state->cv_accuracy = -1;
   if (options == NULL)
     {
       quarry_rank_options_init (&defaults);
@@ -1293,6 +1295,20 @@ quarry_learner_train (QuarryLearner            *self,
 }
 
 /* Loading what a training left */
+
+/* The accuracy measured when the stored head was trained (head_info()), or -1. */
+static double
+info_cv_accuracy (const char *info)
+{
+  g_autoptr(JsonNode) root = info != NULL ? json_from_string (info, NULL) : NULL;
+  JsonObject *object = root != NULL && JSON_NODE_HOLDS_OBJECT (root)
+                       ? json_node_get_object (root) : NULL;
+  JsonNode *value = object != NULL ? json_object_get_member (object, "cv_accuracy") : NULL;
+
+  if (value == NULL || json_node_get_value_type (value) != G_TYPE_DOUBLE)
+    return -1;
+  return json_node_get_double (value);
+}
 
 static gboolean
 load_head (QuarryLearner  *self,
@@ -1326,6 +1342,7 @@ load_head (QuarryLearner  *self,
       return TRUE;
     }
   predict_all (state, head, x, d);
+  state->cv_accuracy = info_cv_accuracy (info);
   return TRUE;
 }
 

@@ -297,6 +297,7 @@ static void
 test_tags_head (Fixture       *f,
                 gconstpointer  data)
 {
+  g_autoptr(QuarryLearner) other = quarry_learner_new (f->store);
   guint right = 0, total = 0;
 
   compute (f);
@@ -319,6 +320,11 @@ test_tags_head (Fixture       *f,
         g_free ((char *) row.probs);
       }
   g_assert_cmpuint (right, >=, total * 8 / 10);
+
+  /* Another process loading the model sees the accuracy measured when it was trained. */
+  g_assert_true (quarry_learner_load (other, NULL, NULL));
+  g_assert_cmpfloat (quarry_learner_get_cv_accuracy (other), ==,
+                     quarry_learner_get_cv_accuracy (f->learner));
 }
 
 static gboolean
